@@ -1,0 +1,1 @@
+"""The conversation: events, state, policy, actions, responses, transcripts and the NLU."""

@@ -1,0 +1,1 @@
+"""The `keepcart` command line: a composition root like `web/`, one module per command group."""

@@ -1,0 +1,22 @@
+"""`keepcart`: set up, serve, train and evaluate. Each group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import db as db_cmd
+
+app = typer.Typer(
+    help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmd.app, name="db")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

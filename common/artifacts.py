@@ -1,0 +1,80 @@
+"""Versioned artifact directories: every trained model or index carries a `manifest.json`.
+
+The manifest records what made the artifact (kind, data hash, params, library versions) so
+the server can refuse a mismatched artifact and a rebuild happens only when inputs change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import uuid
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+from common.errors import InvalidInput
+
+MANIFEST = "manifest.json"
+TRACKED_LIBRARIES = ("keepcart", "torch", "transformers", "sentence-transformers", "faiss-cpu", "scikit-learn", "numpy")
+
+
+def library_versions(names: Iterable[str] = TRACKED_LIBRARIES) -> dict[str, str]:
+    """Installed versions of the libraries that shape an artifact."""
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def hash_files(paths: Iterable[Path | str]) -> str:
+    """A stable SHA-256 over file contents (order-independent on names), for data hashes."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file():
+                    digest.update(child.read_bytes())
+        else:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def hash_obj(obj: Any) -> str:
+    """SHA-256 of a JSON-serialisable object, keys sorted."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def new_artifact_id(kind: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{kind}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def write_manifest(directory: Path, kind: str, **fields: Any) -> dict[str, Any]:
+    """Write `manifest.json` into `directory` and return it. Fields: data_hash, params, metrics, labels..."""
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "kind": kind,
+        "id": fields.pop("id", None) or new_artifact_id(kind),
+        "created_at": datetime.now(UTC).isoformat(),
+        "versions": library_versions(),
+        **fields,
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+    return manifest
+
+
+def read_manifest(directory: Path, kind: str | None = None) -> dict[str, Any]:
+    """Read and check an artifact's manifest; a clear error when it is missing or of another kind."""
+    path = Path(directory) / MANIFEST
+    if not path.exists():
+        raise InvalidInput(f"{directory}: not a Keepcart artifact (no {MANIFEST})")
+    manifest = json.loads(path.read_text())
+    if kind is not None and manifest.get("kind") != kind:
+        raise InvalidInput(f"{directory}: is a {manifest.get('kind')!r} artifact, expected {kind!r}")
+    return manifest

@@ -1,0 +1,130 @@
+"""The one settings object. Built by the app factory and the CLI, never at import time.
+
+Every field is documented in README.md's settings table; `tests/common/test_settings.py`
+fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class NLUSettings(BaseModel):
+    """Intent and entity understanding."""
+
+    base_model: str = Field(DEFAULT_ENCODER, description="Hugging Face name or local path of the encoder to fine-tune")
+    model_dir: Path | None = Field(None, description="Trained NLU artifact to serve (default: <data_dir>/models/nlu)")
+    max_length: int = Field(64, ge=8, le=512, description="Tokens kept per message")
+    batch_wait_ms: float = Field(2.0, ge=0, le=100, description="How long the server waits to batch concurrent messages")
+
+
+class KnowledgeBaseSettings(BaseModel):
+    """Help-centre retrieval."""
+
+    embedding_model: str = Field(DEFAULT_ENCODER, description="sentence-transformers model name or path for embeddings")
+    index_dir: Path | None = Field(None, description="Built index to serve (default: <data_dir>/kb_index)")
+    sources: list[Path] = Field(default_factory=list, description="Help-centre sources to index (default: the demo help centre)")
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question")
+
+
+class RetentionSettings(BaseModel):
+    """Churn risk, value and offers."""
+
+    horizon_days: int = Field(90, ge=7, le=730, description="Days without a purchase that count as churn")
+    score_max_age_hours: float = Field(36.0, gt=0, description="Scores older than this are flagged stale")
+
+
+class Settings(BaseSettings):
+    """Keepcart's configuration, read from `KEEPCART_*` environment variables (and `.env`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KEEPCART_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("keepcart-data"), description="Directory for the database, models and indexes")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file <data_dir>/keepcart.db")
+    secret_key: str | None = Field(
+        None, description="Shop secret for signing shopper tokens (≥ 32 chars); default: generated once into <data_dir>/secret_key"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging level")
+    max_message_chars: int = Field(2000, ge=1, le=100_000, description="Longest shopper message accepted")
+    conversation_token_days: int = Field(30, ge=1, description="Days a conversation token stays valid")
+    nlu: NLUSettings = Field(default_factory=NLUSettings, description="NLU section (KEEPCART_NLU__*)")
+    kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings, description="Knowledge-base section (KEEPCART_KB__*)")
+    retention: RetentionSettings = Field(default_factory=RetentionSettings, description="Retention section (KEEPCART_RETENTION__*)")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_dialect(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql:// (e.g. postgresql+psycopg://user@host/db)")
+        return value
+
+    # -- derived values -------------------------------------------------------------
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: the setting, or a SQLite file under the data directory."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            return url
+        return f"sqlite:///{(self.data_dir / 'keepcart.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The shop secret; generated once and kept in the data directory when not set."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    def nlu_model_dir(self) -> Path:
+        return self.nlu.model_dir or self.data_dir / "models" / "nlu"
+
+    def kb_index_dir(self) -> Path:
+        return self.kb.index_dir or self.data_dir / "kb_index"
+
+    def churn_model_dir(self) -> Path:
+        return self.data_dir / "models" / "churn"
+
+
+class SettingsError(Exception):
+    """Settings failed validation; the message names each bad variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and validate the settings, turning pydantic's error into one readable message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "KEEPCART_" + "__".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Retention: churn risk, customer value, recommendations, offers and their reports."""
