@@ -1,0 +1,1 @@
+"""Help-centre answers: documents, chunking, embeddings, the FAISS index, hybrid retrieval."""
