@@ -22,7 +22,7 @@ class Embedder:
         self.model_name = model_name
         self._model = SentenceTransformer(resolve_model_path(model_name), device=device)
         self._lock = threading.Lock()
-        self.dimension: int = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.dimension: int = int(getattr(self._model, "get_embedding_dimension", None)() if hasattr(self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension())
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         """Embed `texts` as an (n, dimension) array of unit vectors."""
