@@ -5,6 +5,9 @@ from __future__ import annotations
 import typer
 
 from cli import db as db_cmd
+from cli import demo as demo_cmd
+from cli import serve as serve_cmd
+from cli import shop as shop_cmd
 
 app = typer.Typer(
     help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",
@@ -12,6 +15,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(shop_cmd.app, name="shop")
+app.command("serve")(serve_cmd.serve)
+app.command("demo")(demo_cmd.demo)
 
 
 def main() -> None:

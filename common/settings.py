@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging level")
     max_message_chars: int = Field(2000, ge=1, le=100_000, description="Longest shopper message accepted")
     conversation_token_days: int = Field(30, ge=1, description="Days a conversation token stays valid")
+    demo_mode: bool = Field(False, description="Serve the demo shop page that signs in any demo customer (never in production)")
+    cors_origins: list[str] = Field(default_factory=list, description="Shop origins allowed to embed the widget (JSON list)")
     nlu: NLUSettings = Field(default_factory=NLUSettings, description="NLU section (KEEPCART_NLU__*)")
     kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings, description="Knowledge-base section (KEEPCART_KB__*)")
     retention: RetentionSettings = Field(default_factory=RetentionSettings, description="Retention section (KEEPCART_RETENTION__*)")

@@ -1,0 +1,65 @@
+"""One chat turn end to end, minus HTTP: persist the message, rebuild state, answer, persist.
+
+The shopper's message is committed before the dialogue runs, so it is never lost even if
+answering fails; a retry with the same client message id then answers it without storing
+it twice, and a retry after a complete turn returns the replies already given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import events as ev
+from bot.dialogue import DialogueManager
+from bot.events import Event
+from bot.state import ConversationState
+from bot.transcript import TranscriptStore
+from common.errors import Conflict
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    user_event: Event
+    replies: list[Event]
+    replayed: bool = False
+
+
+class ChatService:
+    def __init__(self, store: TranscriptStore, dialogue: DialogueManager) -> None:
+        self.store, self.dialogue = store, dialogue
+
+    def send(self, conversation_id: str, text: str, client_message_id: str) -> TurnResult:
+        existing = self.store.find_message(conversation_id, client_message_id)
+        if existing is None:
+            try:
+                (existing_new,) = self.store.append(conversation_id, [Event(ev.USER_UTTERED, {"text": text}, client_message_id=client_message_id)])
+            except Conflict:  # the same message arrived twice at once: answer the one stored
+                existing = self.store.find_message(conversation_id, client_message_id)
+                assert existing is not None
+            else:
+                return self._answer(conversation_id, existing_new)
+        if existing.payload.get("text") != text:
+            raise Conflict("client_message_id was already used for a different message")
+        replies = self._replies_to(conversation_id, existing)
+        if replies is not None:
+            return TurnResult(existing, replies, replayed=True)
+        return self._answer(conversation_id, existing)
+
+    def _replies_to(self, conversation_id: str, user_event: Event) -> list[Event] | None:
+        """The bot replies of an answered message, or None when it has not been answered yet."""
+        later = self.store.events(conversation_id, after_seq=user_event.seq or 0)
+        turn = [e for e in later if e.payload.get("in_reply_to") == user_event.seq]
+        if not turn:
+            return None
+        return [e for e in turn if e.type == ev.BOT_UTTERED]
+
+    def _answer(self, conversation_id: str, user_event: Event) -> TurnResult:
+        history = self.store.events(conversation_id)
+        info = self.store.get(conversation_id)
+        state = ConversationState.from_events(conversation_id, [e for e in history if (e.seq or 0) < (user_event.seq or 0)])
+        state.customer_id = info.customer_id
+        turn = self.dialogue.handle(state, str(user_event.payload["text"]))
+        tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
+        status = "handed_off" if any(e.type == ev.HANDED_OFF for e in tagged) else None
+        stored = self.store.append(conversation_id, tagged, status=status)
+        return TurnResult(user_event, [e for e in stored if e.type == ev.BOT_UTTERED])

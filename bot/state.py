@@ -1,0 +1,54 @@
+"""Conversation state, rebuilt from the event log on every turn (never stored separately)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import events as ev
+
+
+@dataclass
+class ConversationState:
+    conversation_id: str
+    customer_id: str | None = None
+    form: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    fallbacks: int = 0
+    handed_off: bool = False
+    turns: int = 0
+    last_intent: str | None = None
+    last_order_id: str | None = None
+    last_seq: int = 0
+
+    @classmethod
+    def from_events(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:
+        """Fold the log: the same events always give the same state."""
+        state = cls(conversation_id)
+        for event in events:
+            state.apply(event)
+        return state
+
+    def apply(self, event: ev.Event) -> None:
+        p = event.payload
+        if event.seq is not None:
+            self.last_seq = max(self.last_seq, event.seq)
+        if event.type == ev.CONVERSATION_STARTED:
+            self.customer_id = p.get("customer_id")
+        elif event.type == ev.USER_UTTERED:
+            self.turns += 1
+        elif event.type == ev.INTENT_PARSED:
+            self.last_intent = p.get("intent")
+        elif event.type == ev.FORM_SET:
+            self.form = p.get("form")
+            self.slots = dict(p.get("slots") or {})
+        elif event.type == ev.ACTION_EXECUTED:
+            if p.get("fallback"):
+                self.fallbacks += 1
+            elif p.get("action"):
+                self.fallbacks = 0
+            if p.get("order_id"):
+                self.last_order_id = p["order_id"]
+        elif event.type == ev.HANDED_OFF:
+            self.handed_off = bool(p.get("active", True))

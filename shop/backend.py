@@ -1,0 +1,102 @@
+"""The shop as the bot sees it: a `ShopBackend` port and plain value objects.
+
+A real deployment adds an adapter for its platform's API that implements the same Protocol;
+`shop/sql_backend.py` is the implementation over Keepcart's own tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+CANCELLABLE = ("placed", "paid")
+RETURNABLE = ("delivered",)
+ADDRESS_CHANGEABLE = ("placed", "paid")
+RETURN_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: str
+    name: str
+    email: str
+    country: str
+
+
+@dataclass(frozen=True)
+class LineView:
+    product_id: str
+    product_name: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    line: str
+    city: str
+    postal_code: str
+    country: str
+
+    def one_line(self) -> str:
+        return ", ".join(p for p in (self.name, self.line, f"{self.postal_code} {self.city}".strip(), self.country) if p)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: str
+    customer_id: str
+    status: str
+    placed_at: datetime
+    total: Decimal
+    currency: str
+    address: Address
+    lines: list[LineView] = field(default_factory=list)
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+    def describe_items(self, limit: int = 3) -> str:
+        names = [f"{line.quantity}× {line.product_name}" if line.quantity > 1 else line.product_name for line in self.lines]
+        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        return ", ".join(names[:limit]) + more
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: str
+    name: str
+    category: str
+    price: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    id: str
+    order_id: str
+    status: str
+
+
+class ShopBackend(Protocol):
+    """What the dialogue may ask of the shop. Every order call is scoped to one customer,
+    so a shopper can never reach another shopper's order, even with a guessed id."""
+
+    def find_customer(self, customer_id: str) -> CustomerView | None: ...
+
+    def list_orders(self, customer_id: str, limit: int = 10) -> list[OrderView]: ...
+
+    def get_order(self, customer_id: str, order_id: str) -> OrderView | None: ...
+
+    def cancel_order(self, customer_id: str, order_id: str) -> OrderView: ...
+
+    def start_return(self, customer_id: str, order_id: str, reason: str) -> ReturnView: ...
+
+    def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView: ...
+
+    def search_products(self, query: str, limit: int = 5) -> list[ProductView]: ...

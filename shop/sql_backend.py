@@ -1,0 +1,144 @@
+"""`ShopBackend` over Keepcart's own SQL tables."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from common.db import unit_of_work
+from common.errors import Conflict, NotFound
+from shop.backend import (
+    ADDRESS_CHANGEABLE,
+    CANCELLABLE,
+    RETURN_WINDOW_DAYS,
+    RETURNABLE,
+    Address,
+    CustomerView,
+    LineView,
+    OrderView,
+    ProductView,
+    ReturnView,
+)
+from shop.tables import Customer, Order, OrderLine, OrderStatus, Product, ReturnRequest
+
+
+def _order_view(order: Order) -> OrderView:
+    return OrderView(
+        id=order.id,
+        customer_id=order.customer_id,
+        status=order.status,
+        placed_at=order.placed_at,
+        total=order.total,
+        currency=order.currency,
+        address=Address(order.ship_name, order.ship_address_line, order.ship_city, order.ship_postal_code, order.ship_country),
+        lines=[LineView(l.product_id, l.product.name, l.product.category, l.quantity, l.unit_price) for l in order.lines],
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
+    )
+
+
+class SqlShopBackend:
+    """Each call runs in its own short transaction, so the dialogue never holds locks."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: type[datetime] = datetime) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return self._clock.now(UTC)
+
+    def _owned_order(self, session: Session, customer_id: str, order_id: str, lock: bool = False) -> Order:
+        stmt = (
+            select(Order)
+            .where(Order.id == order_id, Order.customer_id == customer_id)
+            .options(selectinload(Order.lines).selectinload(OrderLine.product))
+        )
+        if lock:
+            stmt = stmt.with_for_update(of=Order)
+        order = session.scalars(stmt).first()
+        if order is None:  # another customer's order reads exactly like a missing one
+            raise NotFound(f"order {order_id} not found")
+        return order
+
+    def find_customer(self, customer_id: str) -> CustomerView | None:
+        with self._sessions() as session:
+            c = session.get(Customer, customer_id)
+            return CustomerView(c.id, c.name, c.email, c.country) if c else None
+
+    def list_orders(self, customer_id: str, limit: int = 10) -> list[OrderView]:
+        with self._sessions() as session:
+            orders = session.scalars(
+                select(Order)
+                .where(Order.customer_id == customer_id)
+                .order_by(Order.placed_at.desc(), Order.id.desc())
+                .limit(limit)
+                .options(selectinload(Order.lines).selectinload(OrderLine.product))
+            ).all()
+            return [_order_view(o) for o in orders]
+
+    def get_order(self, customer_id: str, order_id: str) -> OrderView | None:
+        with self._sessions() as session:
+            try:
+                return _order_view(self._owned_order(session, customer_id, order_id))
+            except NotFound:
+                return None
+
+    def cancel_order(self, customer_id: str, order_id: str) -> OrderView:
+        with unit_of_work(self._sessions) as session:
+            order = self._owned_order(session, customer_id, order_id, lock=True)
+            if order.status not in CANCELLABLE:
+                raise Conflict(f"order {order_id} is {order.status} and can no longer be cancelled")
+            order.status = OrderStatus.CANCELLED
+            order.updated_at = self._now()
+            session.flush()
+            return _order_view(order)
+
+    def start_return(self, customer_id: str, order_id: str, reason: str) -> ReturnView:
+        with unit_of_work(self._sessions) as session:
+            order = self._owned_order(session, customer_id, order_id, lock=True)
+            if order.status not in RETURNABLE:
+                raise Conflict(f"order {order_id} is {order.status}; only delivered orders can be returned")
+            delivered = order.delivered_at or order.placed_at
+            if self._now() - delivered > timedelta(days=RETURN_WINDOW_DAYS):
+                raise Conflict(f"order {order_id} was delivered more than {RETURN_WINDOW_DAYS} days ago")
+            existing = session.scalars(select(ReturnRequest).where(ReturnRequest.order_id == order_id)).first()
+            if existing is not None:
+                return ReturnView(existing.id, existing.order_id, existing.status)
+            rma = ReturnRequest(id=f"R-{secrets.token_hex(4).upper()}", order_id=order_id, reason=reason[:500], created_at=self._now())
+            session.add(rma)
+            session.flush()
+            return ReturnView(rma.id, rma.order_id, rma.status)
+
+    def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView:
+        with unit_of_work(self._sessions) as session:
+            order = self._owned_order(session, customer_id, order_id, lock=True)
+            if order.status not in ADDRESS_CHANGEABLE:
+                raise Conflict(f"order {order_id} is {order.status}; the address can only change before it ships")
+            order.ship_name = address.name or order.ship_name
+            order.ship_address_line = address.line
+            order.ship_city = address.city
+            order.ship_postal_code = address.postal_code
+            order.ship_country = address.country or order.ship_country
+            order.updated_at = self._now()
+            session.flush()
+            return _order_view(order)
+
+    def search_products(self, query: str, limit: int = 5) -> list[ProductView]:
+        words = [w for w in query.lower().split() if len(w) > 2][:6]
+        if not words:
+            return []
+        with self._sessions() as session:
+            conditions = [or_(Product.name.ilike(f"%{w}%"), Product.category.ilike(f"%{w}%")) for w in words]
+            rows = session.scalars(select(Product).where(Product.active.is_(True), or_(*conditions)).limit(200)).all()
+
+            def score(p: Product) -> int:
+                text = f"{p.name} {p.category}".lower()
+                return sum(w in text for w in words)
+
+            best = sorted(rows, key=lambda p: (-score(p), p.name))[:limit]
+            return [ProductView(p.id, p.name, p.category, p.price, p.description) for p in best]

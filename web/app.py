@@ -1,0 +1,42 @@
+"""The FastAPI app factory. Settings and components are built here, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from common.settings import Settings, load_settings
+from web import errors
+from web.components import Components, build_components
+from web.routes import conversations, demo, health
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    components = components or build_components(settings)
+    app = FastAPI(title="Keepcart", version="0.1.0", description="Customer-service chatbot and retention agent API.")
+    app.state.components = components
+    errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return errors.error_response(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+        return await call_next(request)
+
+    app.include_router(health.router)
+    app.include_router(conversations.router)
+    if settings.demo_mode:
+        app.include_router(demo.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,61 @@
+"""The one table from domain errors to HTTP responses. Every error is JSON: {"error", "detail"}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from common.errors import Conflict, Forbidden, InvalidInput, KeepcartError, NotFound, Unauthorized
+
+log = logging.getLogger(__name__)
+
+STATUS: list[tuple[type[KeepcartError], int, str]] = [
+    (Unauthorized, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
+    (NotFound, 404, "not_found"),
+    (Conflict, 409, "conflict"),
+    (InvalidInput, 422, "invalid_input"),
+    (KeepcartError, 400, "bad_request"),
+]
+
+
+def error_response(status: int, code: str, detail: object) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def _describe(err: dict) -> str:
+    where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+    if err.get("type") == "json_invalid":
+        return "request body is not valid JSON"
+    return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(KeepcartError)
+    async def domain_error(request: Request, exc: KeepcartError) -> JSONResponse:
+        for cls, status, code in STATUS:
+            if isinstance(exc, cls):
+                return error_response(status, code, str(exc))
+        raise AssertionError("KeepcartError is always matched")  # pragma: no cover
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "invalid_json", "request body is not valid JSON")
+        return error_response(422, "invalid_input", [_describe(e) for e in errors])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, exc.detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "something went wrong on our side; the message was kept")

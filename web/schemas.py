@@ -1,0 +1,60 @@
+"""Request and response bodies of the public API (they shape /openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewConversation(Strict):
+    shopper_token: str | None = Field(None, description="Token signed by the shop's site for a signed-in customer; omit for anonymous chat")
+
+
+class ConversationCreated(BaseModel):
+    id: str
+    token: str = Field(description="Send as `Authorization: Bearer <token>` on every call about this conversation")
+    customer_id: str | None
+    created_at: datetime
+
+
+class NewMessage(Strict):
+    text: str = Field(description="What the shopper typed")
+    client_message_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                   description="Unique per message, chosen by the client; a retry with the same id returns the same reply")
+
+
+class Message(BaseModel):
+    seq: int
+    role: str = Field(description="shopper, bot or agent")
+    text: str
+    created_at: datetime
+    buttons: list[dict[str, str]] = []
+    cards: list[dict[str, Any]] = []
+    sources: list[dict[str, str]] = []
+    client_message_id: str | None = None
+
+
+class TurnReply(BaseModel):
+    message: Message = Field(description="The shopper's message as stored")
+    replies: list[Message]
+    replayed: bool = Field(description="True when this client_message_id had already been answered")
+
+
+class History(BaseModel):
+    conversation_id: str
+    status: str
+    messages: list[Message]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    nlu_model: str
+    knowledge_index: str | None
+    version: str

@@ -1,0 +1,127 @@
+/* Keepcart chat widget. Embed on a shop page:
+ *   <script>window.KeepcartConfig = {apiBase: "https://bot.example.com", shopperToken: "..."};</script>
+ *   <script src="https://bot.example.com/static/widget.js" defer></script>
+ * Uses only the public /api/v1 API. Everything is rendered with textContent: nothing a
+ * shopper or the bot writes is ever interpreted as HTML.
+ */
+(function () {
+  "use strict";
+  const cfg = Object.assign({apiBase: "", shopperToken: null, title: "Chat with us"}, window.KeepcartConfig || {});
+  const storeKey = "keepcart.conversation." + (cfg.shopperToken ? "signed" : "anon");
+  let conv = null;
+  let root, log, input, form;
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  async function api(method, path, body) {
+    const headers = {"Content-Type": "application/json"};
+    if (conv) headers["Authorization"] = "Bearer " + conv.token;
+    const res = await fetch(cfg.apiBase + path, {method, headers, body: body ? JSON.stringify(body) : undefined});
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error(data.detail || res.statusText), {status: res.status});
+    return data;
+  }
+
+  function render(msg) {
+    const row = el("div", "kc-msg kc-" + msg.role);
+    row.dataset.seq = msg.seq;
+    row.appendChild(el("div", "kc-bubble", msg.text));
+    (msg.cards || []).forEach((c) => {
+      const card = el("div", "kc-card");
+      card.appendChild(el("strong", null, c.title));
+      card.appendChild(el("span", null, [c.category, c.price].filter(Boolean).join(" · ")));
+      row.appendChild(card);
+    });
+    (msg.sources || []).forEach((s) => {
+      const a = el("a", "kc-source", "Source: " + s.title);
+      if (/^https?:\/\//.test(s.url)) a.href = s.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      row.appendChild(a);
+    });
+    if (msg.buttons && msg.buttons.length) {
+      const bar = el("div", "kc-buttons");
+      msg.buttons.forEach((b) => {
+        const btn = el("button", "kc-button", b.title);
+        btn.type = "button";
+        btn.addEventListener("click", () => send(b.payload));
+        bar.appendChild(btn);
+      });
+      row.appendChild(bar);
+    }
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function ensureConversation() {
+    const saved = localStorage.getItem(storeKey);
+    if (saved) {
+      conv = JSON.parse(saved);
+      try {
+        const history = await api("GET", "/api/v1/conversations/" + conv.id + "/messages");
+        log.textContent = "";
+        history.messages.forEach(render);
+        return;
+      } catch (e) {
+        conv = null;
+        localStorage.removeItem(storeKey);
+      }
+    }
+    conv = await api("POST", "/api/v1/conversations", {shopper_token: cfg.shopperToken});
+    localStorage.setItem(storeKey, JSON.stringify({id: conv.id, token: conv.token}));
+  }
+
+  function newId() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+  }
+
+  async function send(text, clientId) {
+    text = (text || "").trim();
+    if (!text) return;
+    clientId = clientId || newId();
+    input.disabled = true;
+    try {
+      const turn = await api("POST", "/api/v1/conversations/" + conv.id + "/messages", {text, client_message_id: clientId});
+      render(turn.message);
+      turn.replies.forEach(render);
+    } catch (e) {
+      const row = el("div", "kc-msg kc-error", "Not sent: " + e.message + " ");
+      if (!e.status || e.status >= 500) {
+        const retry = el("button", "kc-button", "Retry");
+        retry.addEventListener("click", () => { row.remove(); send(text, clientId); });
+        row.appendChild(retry);
+      }
+      log.appendChild(row);
+    } finally {
+      input.disabled = false;
+      input.focus();
+    }
+  }
+
+  function mount() {
+    root = el("div", "kc-widget");
+    root.setAttribute("role", "complementary");
+    const head = el("div", "kc-head", cfg.title);
+    log = el("div", "kc-log");
+    log.setAttribute("aria-live", "polite");
+    form = el("form", "kc-form");
+    input = el("input", "kc-input");
+    input.placeholder = "Type a message…";
+    input.maxLength = 2000;
+    input.setAttribute("aria-label", "Message");
+    const button = el("button", "kc-send", "Send");
+    form.append(input, button);
+    form.addEventListener("submit", (e) => { e.preventDefault(); const t = input.value; input.value = ""; send(t); });
+    root.append(head, log, form);
+    document.body.appendChild(root);
+    ensureConversation().catch((e) => log.appendChild(el("div", "kc-msg kc-error", "Chat unavailable: " + e.message)));
+  }
+
+  window.Keepcart = {reset: () => { localStorage.removeItem(storeKey); }, send: (t) => send(t)};
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount); else mount();
+})();
