@@ -1,0 +1,155 @@
+"""The dialogue manager with fakes behind its ports: flows, forms, security, fallbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import events as ev
+from bot.dialogue import DialogueManager
+from bot.nlu.types import OUT_OF_SCOPE
+from bot.policy import INTENT_ACTIONS
+from bot.responses import TEMPLATES
+from bot.state import ConversationState
+from tests.bot.fakes import NOW, FakeKnowledge, FakeShop, ScriptedParser, order
+
+TABLE = {
+    "hi": ("greet", {}),
+    "where is my order": ("track_order", {}),
+    "where is 1000000009": ("track_order", {}),
+    "cancel my order": ("cancel_order", {}),
+    "cancel the sneakers": ("cancel_order", {"product": "sneakers"}),
+    "yes": ("affirm", {}),
+    "no": ("deny", {}),
+    "I want to return something": ("return_order", {}),
+    "they are too small": ("out_of_scope", {}),
+    "change my address": ("change_shipping_address", {}),
+    "Rue de Rivoli 1, 75001 Paris, FR": ("out_of_scope", {}),
+    "what is your return policy": ("check_refund_policy", {}),
+    "do you ship to mars": ("delivery_options", {}),
+    "blah": ("out_of_scope", {}),
+    "human please": ("contact_human_agent", {}),
+    "1000000004": ("track_order", {}),
+    "show me sneakers": ("product_search", {"product": "sneakers"}),
+}
+
+
+class Conversation:
+    """Drives the manager the way ChatService does: events in, state rebuilt every turn."""
+
+    def __init__(self, shop: FakeShop, customer_id: str | None = "C1") -> None:
+        self.manager = DialogueManager(ScriptedParser(TABLE), shop, FakeKnowledge(), clock=lambda: NOW)
+        self.log = [ev.Event(ev.CONVERSATION_STARTED, {"customer_id": customer_id}, seq=1)]
+
+    def say(self, text: str) -> list[str]:
+        self.log.append(ev.Event(ev.USER_UTTERED, {"text": text}, seq=len(self.log) + 1))
+        state = ConversationState.from_events("c", self.log)
+        turn = self.manager.handle(state, text)
+        self.log += [ev.Event(e.type, e.payload, seq=len(self.log) + i + 1) for i, e in enumerate(turn.events)]
+        self.last_turn = turn
+        return [m.text for m in turn.messages]
+
+
+@pytest.fixture
+def shop() -> FakeShop:
+    return FakeShop([order("1000000001", "delivered", 10), order("1000000002", "paid", 1, "Ceramic Mug"),
+                     order("1000000003", "shipped", 3), order("1000000009", "paid", 2, customer="C2")])
+
+
+def test_greets_signed_in_shopper_by_name(shop):
+    assert "Hi Ada!" in Conversation(shop).say("hi")[0]
+
+
+def test_track_latest_order(shop):
+    reply = Conversation(shop).say("where is my order")[0]
+    assert "1000000002" in reply and "paid" in reply
+
+
+def test_cannot_see_another_customers_order(shop):
+    reply = Conversation(shop).say("where is 1000000009")[0]
+    assert "couldn't find order 1000000009" in reply
+
+
+def test_cancel_confirms_before_acting_and_acts_on_yes(shop):
+    c = Conversation(shop)
+    assert "Shall I cancel order 1000000002" in c.say("cancel my order")[0]
+    assert shop.calls == []
+    assert "1000000002 is cancelled" in c.say("yes")[0]
+    assert shop.calls == [("cancel", "1000000002")]
+    assert ConversationState.from_events("c", c.log).form is None
+
+
+def test_deny_keeps_the_order(shop):
+    c = Conversation(shop)
+    c.say("cancel my order")
+    assert "left everything" in c.say("no")[0]
+    assert shop.calls == []
+
+
+def test_cancel_by_product_picks_the_matching_order_and_explains_when_shipped(shop):
+    reply = Conversation(shop).say("cancel the sneakers")[0]
+    # sneakers are in a delivered and a shipped order: neither can be cancelled
+    assert "None of your recent orders can still be cancelled" in reply
+
+
+def test_several_candidates_are_offered_as_buttons(shop):
+    shop.orders["1000000004"] = order("1000000004", "placed", 0, "Wool Scarf")
+    c = Conversation(shop)
+    assert c.say("cancel my order") == ["Which order do you mean?"]
+    buttons = c.last_turn.messages[0].buttons
+    assert {b["payload"] for b in buttons} == {"1000000002", "1000000004"}
+    assert "Shall I cancel order 1000000004" in c.say("1000000004")[0]
+
+
+def test_return_flow_asks_reason_then_registers(shop):
+    c = Conversation(shop)
+    assert "What's the reason" in c.say("I want to return something")[0]
+    assert "return R-1 for order 1000000001" in c.say("they are too small")[0]
+    assert shop.calls == [("return", "1000000001")]
+
+
+def test_address_change_parses_confirms_and_applies(shop):
+    c = Conversation(shop)
+    assert "new delivery address for order 1000000002" in c.say("change my address")[0]
+    assert "Rue de Rivoli 1, 75001 Paris, FR?" in c.say("Rue de Rivoli 1, 75001 Paris, FR")[0]
+    assert "will be delivered to" in c.say("yes")[0]
+    assert shop.orders["1000000002"].address.city == "Paris"
+
+
+def test_policy_questions_are_answered_with_source_or_handed_over(shop):
+    c = Conversation(shop)
+    c.say("what is your return policy")
+    msg = c.last_turn.messages[0]
+    assert "30 days" in msg.text and msg.sources == [{"title": "Returns", "url": "https://help.example/returns"}]
+    assert any(e.type == ev.KNOWLEDGE_RETRIEVED for e in c.last_turn.events)
+    assert "rather not guess" in c.say("do you ship to mars")[0]
+
+
+def test_second_fallback_offers_a_person(shop):
+    c = Conversation(shop)
+    assert "didn't quite understand" in c.say("blah")[0]
+    assert "get a person" in c.say("blah")[0]
+
+
+def test_handoff_silences_the_bot(shop):
+    c = Conversation(shop)
+    assert "colleague" in c.say("human please")[0]
+    assert c.say("hi") == []
+    assert c.last_turn.events[0].type == ev.INTENT_PARSED
+
+
+def test_anonymous_shopper_must_sign_in_for_orders(shop):
+    assert "sign in" in Conversation(shop, customer_id=None).say("where is my order")[0]
+
+
+def test_product_search_returns_cards(shop):
+    c = Conversation(shop)
+    c.say("show me sneakers")
+    assert c.last_turn.messages[0].cards[0]["id"] == "P1"
+
+
+def test_every_template_key_used_by_policy_exists():
+    for action in set(INTENT_ACTIONS.values()):
+        assert hasattr(DialogueManager, f"_act_{action}"), action
+    assert OUT_OF_SCOPE in INTENT_ACTIONS
+    for status in ("placed", "paid", "shipped", "delivered", "cancelled", "returned", "refunded"):
+        assert f"order_status_{status}" in TEMPLATES
