@@ -1,0 +1,50 @@
+"""The widget in a real browser: sign in on the demo page, chat, reload, and no HTML injection."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_signed_in_shopper_chats_and_history_survives_reload(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.click("button[data-customer='C001']")
+    page.wait_for_selector("text=Signed in as Ada Lovelace")
+    page.fill(".kc-input", "where is my order?")
+    page.press(".kc-input", "Enter")
+    page.wait_for_selector(".kc-bot .kc-bubble")
+    assert "1000000004" in page.inner_text(".kc-bot .kc-bubble")
+    page.reload()
+    page.wait_for_selector(".kc-bot .kc-bubble")
+    assert page.locator(".kc-shopper .kc-bubble").first.inner_text() == "where is my order?"
+    page.close()
+
+
+def test_buttons_send_their_payload(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.click("button[data-customer='C001']")
+    page.wait_for_selector("text=Signed in as Ada Lovelace")
+    page.evaluate("window.Keepcart.reset()")
+    page.reload()
+    page.fill(".kc-input", "cancel order 1000000004")
+    page.press(".kc-input", "Enter")
+    page.wait_for_selector(".kc-button:text('Yes')")
+    page.click(".kc-button:text('Yes')")
+    page.wait_for_selector("text=order 1000000004 is cancelled")
+    page.close()
+
+
+def test_typed_markup_is_shown_as_text(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    payload = "<img src=x onerror=\"document.body.dataset.pwned='1'\">"
+    page.fill(".kc-input", payload)
+    page.press(".kc-input", "Enter")
+    page.wait_for_selector(".kc-bot .kc-bubble")
+    assert page.locator(".kc-shopper .kc-bubble").last.inner_text() == payload
+    assert page.evaluate("document.body.dataset.pwned") is None
+    assert page.locator(".kc-log img").count() == 0
+    page.close()
