@@ -15,7 +15,7 @@ from typing import Any
 from bot import events as ev
 from bot.events import BotMessage, Event
 from bot.policy import Decision, decide
-from bot.ports import KnowledgeSource, Parser
+from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import Reply, render
 from bot.state import ConversationState
 from common.errors import Conflict, NotFound
@@ -29,6 +29,10 @@ from shop.backend import (
     ShopBackend,
 )
 
+# Churn signals: an action that succeeded, and the trigger name offer rules refer to.
+CHURN_SIGNALS = {"do_cancel": "cancel_order", "return_reason_given": "return_order", "refund_status": "get_refund",
+                 "complaint": "complaint", "goodbye": "goodbye_at_risk"}
+TALK_TO_PERSON = {"title": "Talk to a person", "payload": "I want to talk to a person"}
 ADDRESS = re.compile(r"^\s*(?P<line>[^,]+),\s*(?P<postal>[A-Z0-9][A-Z0-9 -]{1,9}?)\s+(?P<city>[^,]+?)\s*,\s*(?P<country>[A-Za-z]{2})\s*\.?\s*$")
 
 
@@ -38,9 +42,15 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    succeeded: bool = True
 
     def say(self, key: str, **values: Any) -> Outcome:
         self.replies.append(Reply(key, values))
+        return self
+
+    def failed(self) -> Outcome:
+        """Mark the action as not done, so it counts as no churn signal."""
+        self.succeeded = False
         return self
 
     def form(self, name: str | None, **slots: Any) -> Outcome:
@@ -76,8 +86,8 @@ class DialogueManager:
     """Decides and performs each turn through the ports it is given."""
 
     def __init__(self, parser: Parser, shop: ShopBackend, knowledge: KnowledgeSource | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.parser, self.shop, self.knowledge, self.clock = parser, shop, knowledge, clock
+                 retention: RetentionAdvisor | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.parser, self.shop, self.knowledge, self.retention, self.clock = parser, shop, knowledge, retention, clock
 
     def handle(self, state: ConversationState, text: str) -> Turn:
         parse = self.parser.parse(text)
@@ -86,6 +96,8 @@ class DialogueManager:
             return Turn(events, [])
         decision = decide(parse, state)
         outcome = self._run(decision, state, parse)
+        if outcome.succeeded and decision.action in CHURN_SIGNALS:
+            self._consider_offer(CHURN_SIGNALS[decision.action], state, outcome)
         if state.form and not any(e.type == ev.FORM_SET for e in outcome.events):
             outcome.events.insert(0, Event(ev.FORM_SET, {"form": None, "slots": {}}))
         action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id,
@@ -94,6 +106,19 @@ class DialogueManager:
         events += [action_event, *outcome.events]
         events += [Event(ev.BOT_UTTERED, m.to_payload()) for m in messages]
         return Turn(events, messages)
+
+    def _consider_offer(self, trigger: str, state: ConversationState, outcome: Outcome) -> None:
+        """Ask the retention agent whether this churn signal deserves an offer, and show it."""
+        if self.retention is None or state.customer_id is None:
+            return
+        card = self.retention.offer_for(state.customer_id, trigger, state.conversation_id, self.clock())
+        if card is None:
+            return
+        shown = {"type": "offer", "kind": card.kind, "code": card.code, "rule_id": card.rule_id, "exposure_id": card.exposure_id}
+        cards = [shown, *({"type": "product", **p} for p in card.products)]
+        outcome.replies.append(Reply("offer", {"offer": card.text}, cards=cards))
+        outcome.events.append(Event(ev.OFFER_PRESENTED, {"trigger": trigger, "rule_id": card.rule_id, "variant": card.variant,
+                                                         "exposure_id": card.exposure_id, "code": card.code, "kind": card.kind}))
 
     # -- actions --------------------------------------------------------------------------
     def _run(self, decision: Decision, state: ConversationState, parse: Any) -> Outcome:
@@ -121,9 +146,7 @@ class DialogueManager:
 
     def _act_fallback(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
         if state.fallbacks >= 1:
-            out = Outcome().say("fallback_offer_human")
-            out.replies[-1] = Reply("fallback_offer_human", buttons=[{"title": "Talk to a person", "payload": "I want to talk to a person"}])
-            return out
+            return Outcome(replies=[Reply("fallback_offer_human", buttons=[TALK_TO_PERSON])])
         return Outcome().say("fallback")
 
     def _act_handoff(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
@@ -142,7 +165,7 @@ class DialogueManager:
     def _act_answer_from_knowledge(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
         answer = self.knowledge.answer(parse.text) if self.knowledge else None
         if answer is None:
-            return Outcome(replies=[Reply("no_knowledge", buttons=[{"title": "Talk to a person", "payload": "I want to talk to a person"}])])
+            return Outcome(replies=[Reply("no_knowledge", buttons=[TALK_TO_PERSON])])
         out = Outcome(replies=[Reply("knowledge_answer", {"answer": answer.text}, sources=[{"title": answer.title, "url": answer.url}])])
         out.events.append(Event(ev.KNOWLEDGE_RETRIEVED, {"doc_id": answer.doc_id, "title": answer.title, "url": answer.url,
                                                          "score": round(float(answer.score), 4), "index_id": self.knowledge.index_id if self.knowledge else ""}))
@@ -201,7 +224,7 @@ class DialogueManager:
         try:
             order = self.shop.cancel_order(state.customer_id or "", d.order_id or "")
         except (Conflict, NotFound) as exc:
-            return Outcome().say("cannot_cancel", order_id=d.order_id, reason=str(exc).split(" is ", 1)[-1]).form(None)
+            return Outcome().say("cannot_cancel", order_id=d.order_id, reason=str(exc).split(" is ", 1)[-1]).form(None).failed()
         return Outcome().say("cancelled", order_id=order.id).form(None)
 
     def _act_return_order(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
@@ -219,7 +242,7 @@ class DialogueManager:
         try:
             rma = self.shop.start_return(state.customer_id or "", d.order_id or "", parse.text)
         except (Conflict, NotFound) as exc:
-            return Outcome().say("cannot_return", order_id=d.order_id, reason=str(exc)).form(None)
+            return Outcome().say("cannot_return", order_id=d.order_id, reason=str(exc)).form(None).failed()
         return Outcome().say("return_started", return_id=rma.id, order_id=rma.order_id).form(None)
 
     def _act_change_address(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from bot.nlu.types import Parse
 from shop.backend import ShopBackend
 
-__all__ = ["Parser", "KnowledgeAnswer", "KnowledgeSource", "ShopBackend"]
+__all__ = ["Parser", "KnowledgeAnswer", "KnowledgeSource", "OfferCard", "RetentionAdvisor", "ShopBackend"]
 
 
 class Parser(Protocol):
@@ -34,3 +35,22 @@ class KnowledgeSource(Protocol):
     def index_id(self) -> str: ...
 
     def answer(self, query: str) -> KnowledgeAnswer | None: ...
+
+
+class OfferCard(Protocol):
+    """A retention offer the agent decided to show (a coupon, free shipping or recommendations)."""
+
+    text: str
+    kind: str
+    code: str | None
+    rule_id: str
+    variant: str
+    exposure_id: str
+    products: list[dict[str, Any]]
+
+
+class RetentionAdvisor(Protocol):
+    """Decides, per churn signal, whether an offer is worth making; records every exposure,
+    hold-outs included, so the lift can be measured. None means: say nothing."""
+
+    def offer_for(self, customer_id: str, trigger: str, conversation_id: str, now: datetime) -> OfferCard | None: ...

@@ -51,6 +51,7 @@ TEMPLATES: dict[str, str] = {
     "handoff": "I've asked a colleague from our team to join this chat. Our team is here Mon–Fri 8:00–20:00 and Sat 9:00–16:00 (CET); outside those hours we reply by email.",
     "complaint": "I'm really sorry about that. I've passed this on to a colleague from our team, who will look into it personally.",
     "products_found": "Here is what I found:",
+    "offer": "{offer}",
     "products_none": "I couldn't find a matching product. Could you describe it differently?",
 }
 

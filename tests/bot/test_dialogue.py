@@ -153,3 +153,41 @@ def test_every_template_key_used_by_policy_exists():
     assert OUT_OF_SCOPE in INTENT_ACTIONS
     for status in ("placed", "paid", "shipped", "delivered", "cancelled", "returned", "refunded"):
         assert f"order_status_{status}" in TEMPLATES
+
+
+class FakeOffer:
+    text = "Here's 10% off your next order with code KC-ABC, valid until 5 December."
+    kind, code, rule_id, variant, exposure_id = "percent", "KC-ABC", "save-cancel", "A", "exp-1"
+    products: list = []
+
+
+class FakeRetention:
+    def __init__(self, offer: bool = True) -> None:
+        self.offer, self.calls = offer, []
+
+    def offer_for(self, customer_id, trigger, conversation_id, now):
+        self.calls.append((customer_id, trigger))
+        return FakeOffer() if self.offer else None
+
+
+def test_successful_cancellation_is_a_churn_signal_that_may_bring_an_offer(shop):
+    c = Conversation(shop)
+    c.manager.retention = FakeRetention()
+    c.say("cancel my order")
+    assert c.manager.retention.calls == []
+    texts = c.say("yes")
+    assert "is cancelled" in texts[0] and "KC-ABC" in texts[1]
+    offer_events = [e for e in c.last_turn.events if e.type == ev.OFFER_PRESENTED]
+    assert offer_events[0].payload["exposure_id"] == "exp-1" and offer_events[0].payload["trigger"] == "cancel_order"
+    assert c.manager.retention.calls == [("C1", "cancel_order")]
+
+
+def test_failed_action_or_holdout_shows_no_offer(shop):
+    c = Conversation(shop)
+    c.manager.retention = FakeRetention(offer=False)
+    c.say("cancel my order")
+    assert len(c.say("yes")) == 1  # hold-out or no eligible rule: nothing shown
+    shop.orders["1000000002"] = order("1000000002", "shipped", 1)
+    c.manager.retention = FakeRetention()
+    c.say("cancel the sneakers")
+    assert c.manager.retention.calls == []
