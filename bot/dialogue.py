@@ -26,6 +26,7 @@ from shop.backend import (
     RETURNABLE,
     Address,
     OrderView,
+    ProductView,
     ShopBackend,
 )
 
@@ -78,6 +79,10 @@ def order_values(order: OrderView) -> dict[str, Any]:
             "tracking": order.tracking_number or "not yet available"}
 
 
+def product_card(p: ProductView) -> dict[str, Any]:
+    return {"type": "product", "id": p.id, "title": p.name, "category": p.category, "price": f"€{p.price:.2f}"}
+
+
 def order_button(order: OrderView) -> dict[str, str]:
     return {"title": f"{order.id} · {order.describe_items(1)} · {order.status}", "payload": order.id}
 
@@ -115,7 +120,7 @@ class DialogueManager:
         if card is None:
             return
         shown = {"type": "offer", "kind": card.kind, "code": card.code, "rule_id": card.rule_id, "exposure_id": card.exposure_id}
-        cards = [shown, *({"type": "product", **p} for p in card.products)]
+        cards = [shown, *(product_card(p) for p in self.shop.get_products(list(card.product_ids)))]
         outcome.replies.append(Reply("offer", {"offer": card.text}, cards=cards))
         outcome.events.append(Event(ev.OFFER_PRESENTED, {"trigger": trigger, "rule_id": card.rule_id, "variant": card.variant,
                                                          "exposure_id": card.exposure_id, "code": card.code, "kind": card.kind}))
@@ -176,7 +181,7 @@ class DialogueManager:
         products = self.shop.search_products(query, limit=4)
         if not products:
             return Outcome().say("products_none")
-        cards = [{"type": "product", "id": p.id, "title": p.name, "category": p.category, "price": f"€{p.price:.2f}"} for p in products]
+        cards = [product_card(p) for p in products]
         return Outcome(replies=[Reply("products_found", cards=cards)])
 
     # -- order flows ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.nlu.types import Parse
 from shop.backend import ShopBackend
@@ -43,14 +43,14 @@ class OfferCard(Protocol):
     text: str
     kind: str
     code: str | None
-    rule_id: str
-    variant: str
-    exposure_id: str
-    products: list[dict[str, Any]]
+    rule_id: int
+    variant: str | None
+    exposure_id: int
+    product_ids: list[str]
 
 
 class RetentionAdvisor(Protocol):
     """Decides, per churn signal, whether an offer is worth making; records every exposure,
     hold-outs included, so the lift can be measured. None means: say nothing."""
 
-    def offer_for(self, customer_id: str, trigger: str, conversation_id: str, now: datetime) -> OfferCard | None: ...
+    def offer_for(self, customer_id: str, trigger: str, conversation_id: str | None, now: datetime | None = None) -> OfferCard | None: ...

@@ -142,3 +142,9 @@ class SqlShopBackend:
 
             best = sorted(rows, key=lambda p: (-score(p), p.name))[:limit]
             return [ProductView(p.id, p.name, p.category, p.price, p.description) for p in best]
+
+    def get_products(self, product_ids: list[str]) -> list[ProductView]:
+        """Products by id, in the order asked (unknown ids are skipped)."""
+        with self._sessions() as session:
+            found = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))}
+            return [ProductView(p.id, p.name, p.category, p.price, p.description) for i in product_ids if (p := found.get(i))]

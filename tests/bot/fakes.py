@@ -77,6 +77,9 @@ class FakeShop:
         self.orders[order_id] = replace(self.orders[order_id], address=address)
         return self.orders[order_id]
 
+    def get_products(self, product_ids: list[str]) -> list[ProductView]:
+        return [ProductView(i, f"Product {i}", "footwear", Decimal("10.00")) for i in product_ids]
+
     def search_products(self, query: str, limit: int = 5) -> list[ProductView]:
         return [ProductView("P1", "Blue Canvas Sneakers", "footwear", Decimal("59.00"))] if "sneaker" in query.lower() else []
 

@@ -157,8 +157,8 @@ def test_every_template_key_used_by_policy_exists():
 
 class FakeOffer:
     text = "Here's 10% off your next order with code KC-ABC, valid until 5 December."
-    kind, code, rule_id, variant, exposure_id = "percent", "KC-ABC", "save-cancel", "A", "exp-1"
-    products: list = []
+    kind, code, rule_id, variant, exposure_id = "percent", "KC-ABC", 3, "A", 17
+    product_ids = ["P9"]
 
 
 class FakeRetention:
@@ -178,7 +178,8 @@ def test_successful_cancellation_is_a_churn_signal_that_may_bring_an_offer(shop)
     texts = c.say("yes")
     assert "is cancelled" in texts[0] and "KC-ABC" in texts[1]
     offer_events = [e for e in c.last_turn.events if e.type == ev.OFFER_PRESENTED]
-    assert offer_events[0].payload["exposure_id"] == "exp-1" and offer_events[0].payload["trigger"] == "cancel_order"
+    assert offer_events[0].payload["exposure_id"] == 17 and offer_events[0].payload["trigger"] == "cancel_order"
+    assert [card["id"] for card in c.last_turn.messages[1].cards if card["type"] == "product"] == ["P9"]
     assert c.manager.retention.calls == [("C1", "cancel_order")]
 
 

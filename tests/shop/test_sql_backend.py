@@ -60,3 +60,4 @@ def test_search_products_ranks_by_matching_words(shop):
     found = shop.search_products("blue sneakers")
     assert found[0].id == "P001"
     assert shop.search_products("xy") == []
+    assert [p.id for p in shop.get_products(["P002", "nope", "00042"])] == ["P002", "00042"]
