@@ -8,6 +8,8 @@ from cli import db as db_cmd
 from cli import demo as demo_cmd
 from cli import serve as serve_cmd
 from cli import shop as shop_cmd
+from cli import churn as churn_cmd
+from cli import recommend as recommend_cmd
 
 app = typer.Typer(
     help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",
@@ -16,6 +18,8 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(shop_cmd.app, name="shop")
+app.add_typer(churn_cmd.app, name="churn")
+app.add_typer(recommend_cmd.app, name="recommend")
 app.command("serve")(serve_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 

@@ -1,0 +1,114 @@
+"""`keepcart churn`: train, evaluate and run the churn-risk model."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli.context import fail, run_or_fail, session_factory, settings
+
+app = typer.Typer(help="Churn risk: train on order histories, evaluate against baselines, score the shop's customers.", no_args_is_help=True)
+
+TransactionsOpt = Annotated[
+    Optional[Path],
+    typer.Option("--transactions", help="Transactions CSV (customer_id, order_id, ordered_at, amount; optional product_id, quantity, status)."),
+]
+HorizonOpt = Annotated[Optional[int], typer.Option("--horizon-days", min=1, max=730, help="Days without a purchase that count as churn (default: the KEEPCART_RETENTION__HORIZON_DAYS setting).")]
+
+
+def _load(transactions: Path | None):  # type: ignore[no-untyped-def]
+    from common.db import unit_of_work
+    from retention_model.shop_source import load_transactions_from_shop
+    from retention_model.transactions import load_transactions_csv
+
+    if transactions is not None:
+        return run_or_fail(load_transactions_csv, transactions)
+    with unit_of_work(session_factory()) as session:
+        return load_transactions_from_shop(session)
+
+
+def _fmt(metrics: dict[str, Any]) -> str:
+    return "  ".join(f"{k} {metrics[k]:.4f}" for k in ("roc_auc", "pr_auc", "brier", "lift_at_10pct"))
+
+
+@app.command("train")
+def train_cmd(
+    out: Annotated[Optional[Path], typer.Option("--out", help="Artifact directory to write (default: <data_dir>/models/churn).")] = None,
+    transactions: TransactionsOpt = None,
+    cutoff: Annotated[Optional[str], typer.Option("--cutoff", help="Last day of history of the latest training window (YYYY-MM-DD); its labels use the following horizon. Default: horizon days before the last order.")] = None,
+    horizon_days: HorizonOpt = None,
+    windows: Annotated[int, typer.Option("--windows", min=1, max=52, help="Cutoff windows stacked for training, stepping back from --cutoff.")] = 4,
+    window_step_days: Annotated[int, typer.Option("--window-step-days", min=1, max=365, help="Days between consecutive training cutoffs.")] = 14,
+) -> None:
+    """Train the churn model (and its baselines) on a CSV, or on the shop database when --transactions is omitted."""
+    from common.artifacts import hash_obj
+    from retention_model.features import DAY, cutoff_boundary
+    from retention_model.pipeline import train_churn
+
+    horizon = horizon_days or settings().retention.horizon_days
+    out = out or settings().churn_model_dir()
+    tx = _load(transactions)
+    if tx.lines.empty:
+        raise fail("no transactions to train on")
+    boundary = run_or_fail(cutoff_boundary, cutoff) if cutoff else cutoff_boundary(tx.end.to_pydatetime()) - horizon * DAY
+    model = run_or_fail(train_churn, tx, boundary, horizon, progress=True, n_windows=windows, window_step_days=window_step_days)
+    data_hash = hash_obj({"data": tx.fingerprint(), "horizon_days": horizon})
+    manifest = model.save(out, data_hash=data_hash)
+    oof = model.train_metrics_["out_of_fold"]
+    typer.echo(f"trained {manifest['id']} on {model.train_metrics_['windows']} windows ({model.n_examples_} customer-windows, churn rate {model.base_rate_:.3f}) -> {out}")
+    typer.echo(f"training cutoffs (last day of history): {', '.join(str((cutoff_boundary(c) - DAY).date()) for c in model.cutoffs_)}")
+    typer.echo(f"out-of-fold: {_fmt(oof)}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model_dir: Annotated[Path, typer.Option("--model", help="Churn artifact directory made by `keepcart churn train`.")],
+    transactions: Annotated[Path, typer.Option("--transactions", help="Transactions CSV holding the history and the evaluation window.")],
+    cutoff: Annotated[str, typer.Option("--cutoff", help="Last day of history (YYYY-MM-DD); labels come from the following horizon.")],
+    report: Annotated[Path, typer.Option("--report", help="JSON report to write: roc_auc, pr_auc, brier, lift_at_10pct and the baselines'.")],
+    horizon_days: HorizonOpt = None,
+    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per customer: customer_id, probability, label.")] = None,
+) -> None:
+    """Score customers active before the cutoff, compare with recency, RFM logistic regression and BG/NBD."""
+    from retention_model.churn import ChurnModel
+    from retention_model.evaluation import evaluate_churn
+    from retention_model.features import cutoff_boundary
+
+    model = run_or_fail(ChurnModel.load, model_dir)
+    horizon = horizon_days or model.horizon_days
+    tx = _load(transactions)
+    result, rows = run_or_fail(evaluate_churn, model, tx, run_or_fail(cutoff_boundary, cutoff), horizon)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(result, indent=2))
+    if predictions is not None:
+        predictions.parent.mkdir(parents=True, exist_ok=True)
+        predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    typer.echo(f"{result['customers']} customers, churn rate {result['churn_rate']:.3f}, horizon {horizon} days after {result['cutoff']}")
+    typer.echo(f"{'model':<14}{_fmt(result)}")
+    for name, metrics in result["baselines"].items():
+        typer.echo(f"{name:<14}{_fmt(metrics)}")
+    typer.echo(f"report -> {report}")
+
+
+@app.command("score")
+def score_cmd(
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Churn artifact directory (default: <data_dir>/models/churn).")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", help="Score as of this UTC time (ISO 8601; default: the current time).")] = None,
+) -> None:
+    """Score every customer in the shop database who has ordered and store risk, value and reasons for the bot."""
+    from retention_model.churn import ChurnModel
+    from retention_model.pipeline import score_shop
+
+    model = run_or_fail(ChurnModel.load, model_dir or settings().churn_model_dir())
+    try:
+        moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    except ValueError:
+        raise fail(f"--now {now!r} is not an ISO 8601 time", 2) from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    summary = run_or_fail(score_shop, session_factory(), model, moment, progress=True)
+    bands = summary["bands"]
+    typer.echo(f"scored {summary['scored']} of {summary['customers']} customers with {summary['model_id']}: high {bands['high']}, medium {bands['medium']}, low {bands['low']}")

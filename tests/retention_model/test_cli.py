@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import context
+from cli.main import app
+from tests.retention_model.factories import synthetic_lines
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("KEEPCART_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KEEPCART_DATABASE_URL", raising=False)
+    context.settings.cache_clear()
+    context.engine.cache_clear()
+    yield tmp_path / "data"
+    context.settings.cache_clear()
+    context.engine.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def csv_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tx") / "transactions.csv"
+    lines = synthetic_lines(n_customers=250, days=540, seed=7)
+    lines["ordered_at"] = lines["ordered_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines.drop(columns="status").to_csv(path, index=False)
+    return path
+
+
+def test_train_evaluate_and_recommend(csv_file: Path, tmp_path: Path, data_dir: Path) -> None:
+    model = tmp_path / "churn"
+    result = runner.invoke(app, ["churn", "train", "--transactions", str(csv_file), "--cutoff", "2024-01-31", "--horizon-days", "60", "--out", str(model), "--windows", "2"])
+    assert result.exit_code == 0, result.output
+    assert "trained churn-" in result.output and (model / "manifest.json").exists()
+    report, preds = tmp_path / "report.json", tmp_path / "preds.jsonl"
+    result = runner.invoke(app, ["churn", "evaluate", "--model", str(model), "--transactions", str(csv_file), "--cutoff", "2024-04-30", "--horizon-days", "60", "--report", str(report), "--predictions", str(preds)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    for key in ("roc_auc", "pr_auc", "brier", "lift_at_10pct"):
+        assert 0 <= data[key] <= 10
+        assert set(data["baselines"]) == {"recency", "rfm_logistic", "bgnbd"}
+    first = json.loads(preds.read_text().splitlines()[0])
+    assert set(first) == {"customer_id", "probability", "label"} and first["customer_id"] == "00000"
+    rec_report = tmp_path / "rec.json"
+    result = runner.invoke(app, ["recommend", "evaluate", "--transactions", str(csv_file), "--cutoff", "2024-04-30", "--k", "5", "--report", str(rec_report)])
+    assert result.exit_code == 0, result.output
+    assert {"hit_rate", "ndcg", "baselines"} <= set(json.loads(rec_report.read_text()))
+
+
+def test_bad_csv_is_a_clear_error(tmp_path: Path, data_dir: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,order_id,ordered_at,amount\n1,A,2024-01-01,10\n1,B,yesterday-ish,10\n")
+    result = runner.invoke(app, ["churn", "train", "--transactions", str(bad), "--cutoff", "2024-01-01", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert f"{bad}:3: ordered_at 'yesterday-ish'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_score_needs_a_model(tmp_path: Path, data_dir: Path) -> None:
+    result = runner.invoke(app, ["churn", "score", "--model", str(tmp_path / "missing")])
+    assert result.exit_code == 1 and "not a Keepcart artifact" in result.output
