@@ -41,12 +41,16 @@ def train_cmd(
     transactions: TransactionsOpt = None,
     cutoff: Annotated[Optional[str], typer.Option("--cutoff", help="Last day of history of the latest training window (YYYY-MM-DD); its labels use the following horizon. Default: horizon days before the last order.")] = None,
     horizon_days: HorizonOpt = None,
-    windows: Annotated[int, typer.Option("--windows", min=1, max=52, help="Cutoff windows stacked for training, stepping back from --cutoff.")] = 4,
+    windows: Annotated[int, typer.Option("--windows", min=1, max=52, help="Cutoff windows stacked for training, stepping back from the latest training cutoff (--cutoff or --eval-cutoff).")] = 4,
     window_step_days: Annotated[int, typer.Option("--window-step-days", min=1, max=365, help="Days between consecutive training cutoffs.")] = 14,
+    eval_cutoff: Annotated[
+        Optional[str],
+        typer.Option("--eval-cutoff", help="Evaluation cutoff (YYYY-MM-DD) you will evaluate at: the latest training window then ends one horizon before it, so every training label window closes by that cutoff (no overlap). Replaces --cutoff."),
+    ] = None,
 ) -> None:
     """Train the churn model (and its baselines) on a CSV, or on the shop database when --transactions is omitted."""
     from common.artifacts import hash_obj
-    from retention_model.features import DAY, cutoff_boundary
+    from retention_model.features import DAY, cutoff_boundary, latest_training_cutoff
     from retention_model.pipeline import train_churn
 
     horizon = horizon_days or settings().retention.horizon_days
@@ -54,13 +58,19 @@ def train_cmd(
     tx = _load(transactions)
     if tx.lines.empty:
         raise fail("no transactions to train on")
-    boundary = run_or_fail(cutoff_boundary, cutoff) if cutoff else cutoff_boundary(tx.end.to_pydatetime()) - horizon * DAY
+    if cutoff and eval_cutoff:
+        raise fail("give --cutoff (the latest training window) or --eval-cutoff (train for that evaluation cutoff), not both", 2)
+    if eval_cutoff:
+        boundary = latest_training_cutoff(run_or_fail(cutoff_boundary, eval_cutoff), horizon)
+    else:
+        boundary = run_or_fail(cutoff_boundary, cutoff) if cutoff else cutoff_boundary(tx.end.to_pydatetime()) - horizon * DAY
     model = run_or_fail(train_churn, tx, boundary, horizon, progress=True, n_windows=windows, window_step_days=window_step_days)
     data_hash = hash_obj({"data": tx.fingerprint(), "horizon_days": horizon})
     manifest = model.save(out, data_hash=data_hash)
     oof = model.train_metrics_["out_of_fold"]
     typer.echo(f"trained {manifest['id']} on {model.train_metrics_['windows']} windows ({model.n_examples_} customer-windows, churn rate {model.base_rate_:.3f}) -> {out}")
     typer.echo(f"training cutoffs (last day of history): {', '.join(str((cutoff_boundary(c) - DAY).date()) for c in model.cutoffs_)}")
+    typer.echo(f"latest training labels end {(cutoff_boundary(model.cutoffs_[-1]) + (horizon - 1) * DAY).date()} (inclusive)")
     typer.echo(f"out-of-fold: {_fmt(oof)}")
 
 

@@ -1,5 +1,7 @@
 """The classic churn baselines, trained on the same data as the model so a report compares fairly.
 
+The model fits them on exactly its own training rows (every stacked cutoff window).
+
 - recency-only: a logistic curve on log days since the last order;
 - RFM logistic regression: recency, frequency and monetary value (logs, standardised);
 - BG/NBD: expected purchases over the horizon, mapped to a probability by a logistic fit.

@@ -138,9 +138,10 @@ class ChurnModel:
         self.trees_ = self._tree().fit(R, y)
         lin = LogisticRegression(C=self.linear_c, max_iter=3000).fit(Z, y)
         self.linear_coef_, self.linear_intercept_ = lin.coef_[0], float(lin.intercept_[0])
-        last_cutoff, last_X, last_y = windows[-1]
+        last_X = windows[-1][1]
         self.reference_ = compact_reference(reference_from(last_X, self.features_))
-        self.baselines_ = fit_baselines(last_X, last_y)
+        # Baselines learn from exactly the model's training rows (all stacked windows): a fair comparison.
+        self.baselines_ = fit_baselines(pd.concat([w[1] for w in windows]), y)
         self.cutoffs_ = [str(w[0]) for w in windows]
         self.n_examples_ = int(len(y))
         self.base_rate_ = float(y.mean())

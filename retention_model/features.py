@@ -50,6 +50,15 @@ def cutoff_boundary(cutoff: str | date | datetime | pd.Timestamp) -> pd.Timestam
     raise InvalidInput(f"cutoff {cutoff!r} is not a date")
 
 
+def latest_training_cutoff(eval_cutoff: pd.Timestamp, horizon_days: int) -> pd.Timestamp:
+    """The latest training cutoff whose label window [cutoff, cutoff + horizon) closes by `eval_cutoff`.
+
+    Training on it (and on windows stepping back from it) never sees a label from the evaluation
+    period, yet uses the freshest history the evaluation allows.
+    """
+    return eval_cutoff - horizon_days * DAY
+
+
 def rfm_summary(days_first_to_last: np.ndarray, days_first_to_cutoff: np.ndarray, n_days: np.ndarray, spend_mean: np.ndarray) -> RFMSummary:
     return RFMSummary(x=n_days - 1.0, t_x=days_first_to_last / WEEK, T=days_first_to_cutoff / WEEK, monetary=spend_mean)
 

@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from retention_model.baselines import fit_baselines
 from retention_model.churn import ChurnModel
 from retention_model.features import build_features, churn_labels, cutoff_boundary
 from retention_model.metrics import churn_metrics
@@ -78,3 +80,16 @@ def test_too_little_history_is_a_clear_error() -> None:
     tx = synthetic_transactions(n_customers=50, days=540, seed=2)
     with pytest.raises(Exception, match="choose a later cutoff"):
         ChurnModel(min_history_days=60).training_cutoffs(tx, cutoff_boundary("2023-01-20"))
+
+
+def test_baselines_learn_from_every_stacked_window(fitted) -> None:  # type: ignore[no-untyped-def]
+    tx, model, _, _ = fitted
+    cutoffs = [cutoff_boundary(c) for c in model.cutoffs_]
+    frames = [build_features(tx, c, 60) for c in cutoffs]
+    labels = np.concatenate([churn_labels(tx, c, 60, X.index) for c, X in zip(cutoffs, frames, strict=True)])
+    assert len(labels) == model.n_examples_
+    expected = fit_baselines(pd.concat(frames), labels)
+    for name, params in expected.items():
+        np.testing.assert_allclose(model.baselines_[name]["coef"], params["coef"], rtol=1e-9)
+        assert model.baselines_[name]["intercept"] == pytest.approx(params["intercept"])
+    assert fit_baselines(frames[-1], labels[-len(frames[-1]) :])["rfm_logistic"]["coef"] != expected["rfm_logistic"]["coef"]

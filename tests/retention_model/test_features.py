@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_model.features import FEATURES, build_features, churn_labels, cutoff_boundary
+from retention_model.features import FEATURES, build_features, churn_labels, cutoff_boundary, latest_training_cutoff
 from retention_model.transactions import from_frames
 
 ROWS = [
@@ -89,3 +89,15 @@ def test_support_contacts_counted_before_cutoff_only(tx) -> None:  # type: ignor
     assert X.loc["A", "contacts_n"] == 1 and X.loc["A", "complaints_90"] == 1
     assert X.loc["B", "contacts_90"] == 0 and X.loc["B", "escalations_n"] == 1
     assert X.loc["C", "contacts_n"] == 0
+
+
+def test_latest_training_cutoff_labels_close_by_the_evaluation_cutoff(tx) -> None:  # type: ignore[no-untyped-def]
+    evaluation = cutoff_boundary("2024-03-20")
+    train = latest_training_cutoff(evaluation, 30)
+    assert train == cutoff_boundary("2024-02-19") and train + 30 * pd.Timedelta(days=1) == evaluation
+    # deleting everything from the evaluation cutoff on changes neither the training features nor labels
+    truncated = from_frames(tx.lines[tx.lines["ordered_at"] < evaluation], products=PRODUCTS)
+    X = build_features(tx, train, 30)
+    pd.testing.assert_frame_equal(X, build_features(truncated, train, 30))
+    np.testing.assert_array_equal(churn_labels(tx, train, 30, X.index), churn_labels(truncated, train, 30, X.index))
+    assert dict(zip(X.index, churn_labels(tx, train, 30, X.index), strict=True)) == {"A": 0, "B": 1, "C": 1}
