@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import db as db_cmd
+from cli import nlu as nlu_cmd
 from cli import demo as demo_cmd
 from cli import serve as serve_cmd
 from cli import shop as shop_cmd
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(nlu_cmd.app, name="nlu")
 app.add_typer(shop_cmd.app, name="shop")
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(recommend_cmd.app, name="recommend")

@@ -23,6 +23,7 @@ class NLUSettings(BaseModel):
     model_dir: Path | None = Field(None, description="Trained NLU artifact to serve (default: <data_dir>/models/nlu)")
     max_length: int = Field(64, ge=8, le=512, description="Tokens kept per message")
     batch_wait_ms: float = Field(2.0, ge=0, le=100, description="How long the server waits to batch concurrent messages")
+    quantize: bool = Field(True, description="Serve the NLU with dynamic int8 weights (2x faster on CPU, -0.15 pt intent accuracy on Bitext)")
 
 
 class KnowledgeBaseSettings(BaseModel):

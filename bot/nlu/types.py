@@ -18,6 +18,7 @@ class Entity:
     value: str
     source: str = "model"  # "model" or "rule"
     normalised: str | None = None
+    confidence: float | None = None  # the tagger's mean token probability; None for rule entities
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,91 @@
+"""Micro-batching: concurrent callers share one encoder pass instead of queueing for the CPU.
+
+A web server handles many conversations at once; a batch of 16 short messages costs little more
+than one, so a worker thread waits up to `max_wait_ms` for company and parses them together.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from typing import Protocol
+
+from bot.nlu.types import Parse
+
+
+class BatchParser(Protocol):
+    def parse_batch(self, texts: list[str]) -> list[Parse]: ...
+
+
+class BatchingParser:
+    """Thread-safe `parse(text)` that batches concurrent calls into `model.parse_batch`."""
+
+    def __init__(self, model: BatchParser, max_wait_ms: float = 2.0, max_batch: int = 32) -> None:
+        self.model, self.max_wait_ms, self.max_batch = model, max_wait_ms, max_batch
+        self._queue: queue.Queue[tuple[str, Future[Parse]] | None] = queue.Queue()
+        self._closed = False
+        self._worker = threading.Thread(target=self._run, name="nlu-batcher", daemon=True)
+        self._worker.start()
+
+    @property
+    def model_id(self) -> str:
+        return str(getattr(self.model, "model_id", ""))
+
+    def parse(self, text: str, timeout: float | None = 30.0) -> Parse:
+        """Parse one message; blocks until its batch is done (errors re-raised in the caller)."""
+        if self._closed:
+            raise RuntimeError("BatchingParser is closed")
+        future: Future[Parse] = Future()
+        self._queue.put((text, future))
+        return future.result(timeout=timeout)
+
+    def parse_batch(self, texts: list[str]) -> list[Parse]:
+        return self.model.parse_batch(texts)
+
+    def close(self) -> None:
+        """Stop the worker after the queued messages are answered."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._worker.join(timeout=10)
+
+    def __enter__(self) -> BatchingParser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        wait = self.max_wait_ms / 1000.0
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            deadline = time.monotonic() + wait
+            try:
+                while len(batch) < self.max_batch:
+                    left = deadline - time.monotonic()
+                    more = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                    if more is None:
+                        stop = True
+                        break
+                    batch.append(more)
+            except queue.Empty:
+                pass
+            self._answer(batch)
+            if stop:
+                return
+
+    def _answer(self, batch: list[tuple[str, Future[Parse]]]) -> None:
+        try:
+            results = self.model.parse_batch([text for text, _ in batch])
+        except Exception as exc:  # hand the error to every waiting caller rather than killing the worker
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (_, future), result in zip(batch, results):
+            future.set_result(result)

@@ -1,0 +1,260 @@
+"""`NLUModel`: the fine-tuned joint intent + entity Transformer, trained, saved, loaded and queried.
+
+One encoder pass per batch answers both questions (which intent, which spans); regex rules add the
+structured entities; a calibrated threshold turns unclear messages into `out_of_scope`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import logging
+import random
+import threading
+import time
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from bot.nlu import calibration
+from bot.nlu.extractors import DEFAULT_ORDER_PATTERN, RULE_TYPES, RuleExtractor, merge_entities
+from bot.nlu.network import JointNetwork, spans_to_tags, tag_names, tags_to_spans
+from bot.nlu.trainer import Encoded, predict_logits, train
+from bot.nlu.training_data import Example
+from bot.nlu.types import OUT_OF_SCOPE, Entity, Parse
+from common.artifacts import read_manifest, write_manifest
+from common.errors import InvalidInput
+from common.pretrained import resolve_model_path
+
+log = logging.getLogger(__name__)
+KIND = "nlu"
+RANKING_SIZE = 5
+
+
+def _quiet_transformers() -> None:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def sensible_threads(requested: int | None = None) -> int:
+    """Torch threads to use: as asked, else the cores not already busy (at least 1).
+
+    On a shared 2-core box, two threads that wait on each other while another process holds a
+    core run 5-10x slower than one thread; on an idle box both cores are used.
+    """
+    if requested:
+        return requested
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def split_validation(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Stratified hold-out: about `fraction` of each intent with ≥ 4 examples goes to validation."""
+    if fraction <= 0:
+        return list(examples), []
+    rng = random.Random(seed)
+    by_intent: dict[str, list[Example]] = {}
+    for ex in examples:
+        by_intent.setdefault(ex.intent, []).append(ex)
+    train_part, val_part = [], []
+    for intent in sorted(by_intent):
+        group = by_intent[intent][:]
+        rng.shuffle(group)
+        n_val = max(1, round(len(group) * fraction)) if len(group) >= 4 else 0
+        val_part += group[:n_val]
+        train_part += group[n_val:]
+    return train_part, val_part
+
+
+class NLUModel:
+    """Joint intent classifier and BIO entity tagger over a pretrained encoder (scikit-learn habits)."""
+
+    def __init__(self, base_model: str = "sentence-transformers/all-MiniLM-L6-v2", max_length: int = 64,
+                 epochs: int = 12, batch_size: int = 32, lr: float = 1e-4, head_lr: float = 2e-3,
+                 weight_decay: float = 0.01, warmup: float = 0.1, entity_weight: float = 1.0, dropout: float = 0.1,
+                 validation_split: float = 0.1, patience: int = 2, max_minutes: float | None = None,
+                 seed: int = 13, order_pattern: str = DEFAULT_ORDER_PATTERN, rule_entities: str | list[str] = "auto",
+                 freeze_embeddings: bool = True, num_threads: int | None = None) -> None:
+        self.base_model, self.max_length, self.epochs, self.batch_size = base_model, max_length, epochs, batch_size
+        self.lr, self.head_lr, self.weight_decay, self.warmup = lr, head_lr, weight_decay, warmup
+        self.entity_weight, self.dropout, self.validation_split = entity_weight, dropout, validation_split
+        self.patience, self.max_minutes, self.seed, self.order_pattern = patience, max_minutes, seed, order_pattern
+        self.rule_entities, self.freeze_embeddings, self.num_threads = rule_entities, freeze_embeddings, num_threads
+        self._lock = threading.Lock()
+        self.manifest_: dict[str, Any] = {}
+
+    # -- parameters ---------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        keys = ("base_model", "max_length", "epochs", "batch_size", "lr", "head_lr", "weight_decay", "warmup",
+                "entity_weight", "dropout", "validation_split", "patience", "max_minutes", "seed", "order_pattern", "rule_entities",
+                "freeze_embeddings", "num_threads")
+        return {k: getattr(self, k) for k in keys}
+
+    def _make_rules(self) -> None:
+        """Rules for the types the training data defines ("auto"), or for an explicit list."""
+        wanted = self.entity_types_ if self.rule_entities == "auto" else list(self.rule_entities)
+        self.rules_ = RuleExtractor(self.order_pattern, [t for t in RULE_TYPES if t in wanted])
+
+    @property
+    def model_id(self) -> str:
+        """The artifact's manifest id, recorded on every event this model produced."""
+        return str(self.manifest_.get("id", ""))
+
+    # -- training -----------------------------------------------------------------------
+    def _encode(self, examples: list[Example]) -> Encoded:
+        enc = self.tokenizer_([e.text for e in examples], truncation=True, max_length=self.max_length,
+                              return_offsets_mapping=True)
+        tag_index = {t: i for i, t in enumerate(self.tags_)}
+        intent_index = {n: i for i, n in enumerate(self.intents_)}
+        tags = [spans_to_tags([tuple(o) for o in offs], [(s.start, s.end, s.entity) for s in ex.entities], tag_index)
+                for offs, ex in zip(enc["offset_mapping"], examples)]
+        return Encoded(list(enc["input_ids"]), tags, [intent_index[e.intent] for e in examples])
+
+    def fit(self, examples: list[Example], progress: bool = True) -> NLUModel:
+        """Fine-tune on `examples`, hold out a validation split for early stopping and calibration."""
+        from transformers import AutoModel, AutoTokenizer
+
+        torch.set_num_threads(sensible_threads(self.num_threads))
+        if len({e.intent for e in examples}) < 2:
+            raise InvalidInput("training data needs at least two intents")
+        _quiet_transformers()
+        torch.manual_seed(self.seed)
+        np.random.seed(self.seed)
+        random.seed(self.seed)
+        path = resolve_model_path(self.base_model)
+        self.tokenizer_ = AutoTokenizer.from_pretrained(path)
+        if not getattr(self.tokenizer_, "is_fast", False):
+            raise InvalidInput(f"{self.base_model}: needs a fast tokenizer (offset mapping) for entity spans")
+        encoder = AutoModel.from_pretrained(path)
+        if self.freeze_embeddings:  # 12M of MiniLM's 22M weights: frozen, steps are ~2x faster and rare words stay put
+            encoder.get_input_embeddings().weight.requires_grad_(False)
+        self.intents_ = sorted({e.intent for e in examples})
+        self.entity_types_ = sorted({s.entity for e in examples for s in e.entities})
+        self.tags_ = tag_names(self.entity_types_)
+        self._make_rules()
+        self.net_ = JointNetwork(encoder, encoder.config.hidden_size, len(self.intents_), len(self.tags_), self.dropout)
+        train_part, val_part = split_validation(examples, self.validation_split, self.seed)
+        val_data = self._encode(val_part) if val_part else None
+        result = train(self.net_, self._encode(train_part), val_data, pad_id=self.tokenizer_.pad_token_id or 0,
+                       epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, head_lr=self.head_lr,
+                       weight_decay=self.weight_decay, warmup=self.warmup, entity_weight=self.entity_weight,
+                       patience=self.patience, max_minutes=self.max_minutes, seed=self.seed, progress=progress)
+        self.history_ = result.history
+        self.training_ = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+                          "seconds": round(result.seconds, 1),
+                          "cpu_seconds": round(result.cpu_seconds, 1), "torch_threads": torch.get_num_threads(), "stopped_by": result.stopped_by,
+                          "n_train": len(train_part), "n_validation": len(val_part)}
+        self.temperature_, self.threshold_ = 1.0, 0.3
+        if val_data is not None:
+            logits, _ = predict_logits(self.net_, val_data, self.tokenizer_.pad_token_id or 0)
+            self.temperature_ = calibration.fit_temperature(logits, np.array(val_data.intents))
+            probs = calibration.softmax(logits, self.temperature_)
+            self.threshold_ = calibration.choose_threshold(probs, [e.intent for e in val_part], self.intents_)
+        self.manifest_ = {}
+        return self
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, directory: Path | str, **manifest_fields: Any) -> dict[str, Any]:
+        """Write a self-contained artifact directory (weights, tokenizer, labels, calibration, manifest)."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        state = {k: v.contiguous() for k, v in self.net_.state_dict().items()}
+        save_file(state, str(out / "model.safetensors"))
+        self.net_.encoder.config.save_pretrained(out)
+        self.tokenizer_.save_pretrained(out)
+        (out / "labels.json").write_text(json.dumps(
+            {"intents": self.intents_, "entity_types": self.entity_types_, "tags": self.tags_}, indent=2))
+        (out / "calibration.json").write_text(json.dumps(
+            {"temperature": self.temperature_, "threshold": self.threshold_}, indent=2))
+        (out / "nlu_config.json").write_text(json.dumps(self.get_params(), indent=2))
+        fields = {"params": self.get_params(), "labels": {"intents": self.intents_, "entities": self.entity_types_},
+                  "calibration": {"temperature": self.temperature_, "threshold": self.threshold_},
+                  "training": getattr(self, "training_", {}), **manifest_fields}
+        self.manifest_ = write_manifest(out, KIND, **fields)
+        return self.manifest_
+
+    @classmethod
+    def load(cls, directory: Path | str, quantize: bool = False, num_threads: int | None = None) -> NLUModel:
+        """Load an artifact for serving; `quantize=True` applies dynamic int8 to the Linear layers.
+
+        Sets torch's thread count (process-wide) to `num_threads`, else to `sensible_threads()`.
+        """
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        started = time.perf_counter()
+        src = Path(directory)
+        manifest = read_manifest(src, KIND)
+        _quiet_transformers()
+        torch.set_num_threads(sensible_threads(num_threads))
+        params = json.loads((src / "nlu_config.json").read_text())
+        model = cls(**params)
+        labels = json.loads((src / "labels.json").read_text())
+        calib = json.loads((src / "calibration.json").read_text())
+        model.intents_, model.entity_types_, model.tags_ = labels["intents"], labels["entity_types"], labels["tags"]
+        model.temperature_, model.threshold_ = float(calib["temperature"]), float(calib["threshold"])
+        model._make_rules()
+        model.tokenizer_ = AutoTokenizer.from_pretrained(src)
+        encoder = AutoModel.from_config(AutoConfig.from_pretrained(src))
+        net = JointNetwork(encoder, encoder.config.hidden_size, len(model.intents_), len(model.tags_), model.dropout)
+        net.load_state_dict(load_file(str(src / "model.safetensors")))
+        net.eval()
+        if quantize:
+            with warnings.catch_warnings():  # torch marks its quantized tensors deprecated; the API still works
+                warnings.filterwarnings("ignore", message=r".*quantiz.*deprecated", category=UserWarning)
+                warnings.filterwarnings("ignore", category=DeprecationWarning)
+                net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        model.net_ = net
+        model.manifest_ = manifest
+        model.quantized_ = quantize
+        model.load_seconds_ = time.perf_counter() - started
+        log.info("loaded NLU model %s in %.2fs (quantize=%s)", model.model_id, model.load_seconds_, quantize)
+        return model
+
+    # -- inference ----------------------------------------------------------------------
+    def parse(self, text: str) -> Parse:
+        """Intent, calibrated confidence, top-5 ranking and entities of one message."""
+        return self.parse_batch([text])[0]
+
+    def parse_batch(self, texts: list[str], today: date | None = None) -> list[Parse]:
+        """Parse many messages in one encoder pass (empty ones answer `out_of_scope`, confidence 0)."""
+        results: list[Parse | None] = [None] * len(texts)
+        live = [i for i, t in enumerate(texts) if t and t.strip()]
+        for i, t in enumerate(texts):
+            if not (t and t.strip()):
+                results[i] = Parse(text=t or "", intent=OUT_OF_SCOPE, confidence=0.0, model_id=self.model_id)
+        if live:
+            batch = [texts[i] for i in live]
+            with self._lock, torch.inference_mode():
+                enc = self.tokenizer_(batch, truncation=True, max_length=self.max_length, padding=True,
+                                      return_offsets_mapping=True, return_tensors="pt")
+                intent_logits, tag_logits = self.net_(enc["input_ids"], enc["attention_mask"])
+                tag_probs = torch.softmax(tag_logits.float(), -1)
+                tag_score, tag_ids = tag_probs.max(-1)
+            probs = calibration.softmax(intent_logits.float().numpy(), self.temperature_)
+            offsets = enc["offset_mapping"].tolist()
+            for row, i in enumerate(live):
+                results[i] = self._build(batch[row], probs[row], offsets[row], tag_ids[row].tolist(),
+                                         tag_score[row].tolist(), today)
+        return [r for r in results if r is not None]
+
+    def _build(self, text: str, probs: np.ndarray, offsets: list, tag_ids: list[int], scores: list[float],
+               today: date | None) -> Parse:
+        order = np.argsort(-probs)[:RANKING_SIZE]
+        ranking = [(self.intents_[j], float(probs[j])) for j in order]
+        top, conf = ranking[0]
+        intent = top if conf >= self.threshold_ else OUT_OF_SCOPE
+        learned = [Entity(s.start, s.end, s.entity, text[s.start:s.end], source="model", confidence=round(s.score, 4))
+                   for s in tags_to_spans(text, [tuple(o) for o in offsets], tag_ids, scores, self.tags_)]
+        entities = merge_entities(self.rules_.extract(text, today), learned)
+        return Parse(text=text, intent=intent, confidence=conf, ranking=ranking, entities=entities, model_id=self.model_id)
