@@ -9,6 +9,8 @@ from cli import nlu as nlu_cmd
 from cli import demo as demo_cmd
 from cli import serve as serve_cmd
 from cli import shop as shop_cmd
+from cli import users as users_cmd
+from cli import offers as offers_cmd
 from cli import churn as churn_cmd
 from cli import recommend as recommend_cmd
 
@@ -20,6 +22,8 @@ app = typer.Typer(
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(nlu_cmd.app, name="nlu")
 app.add_typer(shop_cmd.app, name="shop")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(offers_cmd.app, name="offers")
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(recommend_cmd.app, name="recommend")
 app.command("serve")(serve_cmd.serve)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("shop.tables", "bot.tables", "retention_model.tables")
+TABLE_MODULES = ("shop.tables", "bot.tables", "retention_model.tables", "common.account_tables", "retention_model.offers.tables")
 
 
 def load_all_tables() -> None:

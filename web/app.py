@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from common.settings import Settings, load_settings
 from web import errors
 from web.components import Components, build_components
-from web.routes import conversations, demo, health
+from web.routes import auth, conversations, demo, health, offers
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -36,6 +36,9 @@ def create_app(settings: Settings | None = None, components: Components | None =
 
     app.include_router(health.router)
     app.include_router(conversations.router)
+    app.include_router(auth.router)
+    app.include_router(offers.router)
+    app.include_router(offers.coupons_router)
     if settings.demo_mode:
         app.include_router(demo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import ChatService
 from bot.dialogue import DialogueManager
 from bot.keyword_parser import KeywordParser
-from bot.ports import KnowledgeSource, Parser
+from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.transcript import TranscriptStore
 from common.artifacts import MANIFEST
 from common.db import make_engine, make_session_factory
@@ -34,20 +34,26 @@ class Components:
     shop: SqlShopBackend
     parser: Parser
     knowledge: KnowledgeSource | None
+    retention: RetentionAdvisor | None
     chat: ChatService
 
 
-def load_parser(model_dir: Path) -> Parser:
-    """The fine-tuned NLU when one has been trained, else the keyword rule set (with a warning)."""
+def load_parser(settings: Settings) -> Parser:
+    """The fine-tuned NLU when one has been trained, else the keyword rule set (with a warning).
+
+    Concurrent requests share one micro-batcher, so simultaneous messages cost one forward pass.
+    """
+    model_dir = settings.nlu_model_dir()
     if not (model_dir / MANIFEST).exists():
         log.warning("no NLU model at %s: using the keyword rule set (run `keepcart nlu train` or `keepcart demo`)", model_dir)
         return KeywordParser()
+    from bot.nlu.batching import BatchingParser
     from bot.nlu.model import NLUModel
 
     started = time.perf_counter()
-    model = NLUModel.load(model_dir)
+    model = NLUModel.load(model_dir, quantize=settings.nlu.quantize)
     log.info("NLU model %s loaded in %.2f s", model.model_id, time.perf_counter() - started)
-    return model
+    return BatchingParser(model, max_wait_ms=settings.nlu.batch_wait_ms)
 
 
 def load_knowledge(settings: Settings) -> KnowledgeSource | None:
@@ -56,13 +62,28 @@ def load_knowledge(settings: Settings) -> KnowledgeSource | None:
         log.warning("no knowledge-base index at %s: policy questions go to a person (run `keepcart kb index`)", index_dir)
         return None
     from knowledge_base.embedder import Embedder
-    from knowledge_base.retriever import KnowledgeBase
+    from knowledge_base.index import KnowledgeBase
 
     return KnowledgeBase.load(index_dir, Embedder(settings.kb.embedding_model))
 
 
+def load_retention(settings: Settings, sessions: sessionmaker[Session]) -> RetentionAdvisor:
+    """The offer agent; it recommends products when a recommender has been trained."""
+    from retention_model.offers.agent import RetentionAgent
+
+    rec_dir = settings.data_dir / "models" / "recommender"
+    recommender = None
+    if (rec_dir / MANIFEST).exists():
+        from retention_model.recommend import Recommender
+
+        model = Recommender.load(rec_dir)
+        recommender = model.recommend
+    return RetentionAgent(sessions, recommender=recommender)
+
+
 def build_components(settings: Settings, migrate: bool = True, parser: Parser | None = None,
-                     knowledge: KnowledgeSource | None = None, engine: Engine | None = None) -> Components:
+                     knowledge: KnowledgeSource | None = None, engine: Engine | None = None,
+                     retention: RetentionAdvisor | None = None) -> Components:
     """Everything the app needs; tests pass their own engine, parser or knowledge source."""
     engine = engine or make_engine(settings.resolved_database_url())
     if migrate:
@@ -70,8 +91,9 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     sessions = make_session_factory(engine)
     store = TranscriptStore(sessions)
     shop = SqlShopBackend(sessions)
-    parser = parser or load_parser(settings.nlu_model_dir())
+    parser = parser or load_parser(settings)
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
-    dialogue = DialogueManager(parser, shop, knowledge)
+    retention = retention or load_retention(settings, sessions)
+    dialogue = DialogueManager(parser, shop, knowledge, retention)
     return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
-                      ChatService(store, dialogue))
+                      retention, ChatService(store, dialogue))

@@ -85,13 +85,15 @@ order_id,customer_id,placed_at,status,product_id,quantity,unit_price
 def test_missing_header_column_is_named(sessions, tmp_path):
     f = write(tmp_path / "customers.csv", "id,name\nC1,Ada\n")
     with pytest.raises(DataFileErrors, match=r"customers.csv:1: missing column\(s\) email"):
-        import_shop(sessions(), f, None, None)
+        with sessions() as s:
+            import_shop(s, f, None, None)
 
 
 def test_duplicate_ids_and_emails(sessions, tmp_path):
     f = write(tmp_path / "customers.csv", "id,email,name\nC1,a@x.io,A\nC1,b@x.io,B\nC2,A@x.io,C\n")
     with pytest.raises(DataFileErrors) as info:
-        import_shop(sessions(), f, None, None)
+        with sessions() as s:
+            import_shop(s, f, None, None)
     assert "customers.csv:3: duplicate customer id 'C1'" in str(info.value)
     assert "customers.csv:4: email 'A@x.io' already used on line 2" in str(info.value)
 
@@ -104,4 +106,5 @@ order_id,customer_id,placed_at,status,product_id,quantity,unit_price
 9,00042,2026-10-01,shipped,P2,1,1.00
 """)
     with pytest.raises(DataFileErrors, match=r"orders.csv:3: order 9: status differ from line 2"):
-        import_shop(sessions(), customers, products, f)
+        with sessions() as s:
+            import_shop(s, customers, products, f)
