@@ -119,6 +119,7 @@ class DialogueManager:
         card = self.retention.offer_for(state.customer_id, trigger, state.conversation_id, self.clock())
         if card is None:
             return
+        self.retention.mark_shown(card.exposure_id, self.clock())
         shown = {"type": "offer", "kind": card.kind, "code": card.code, "rule_id": card.rule_id, "exposure_id": card.exposure_id}
         cards = [shown, *(product_card(p) for p in self.shop.get_products(list(card.product_ids)))]
         outcome.replies.append(Reply("offer", {"offer": card.text}, cards=cards))

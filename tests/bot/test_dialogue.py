@@ -169,6 +169,9 @@ class FakeRetention:
         self.calls.append((customer_id, trigger))
         return FakeOffer() if self.offer else None
 
+    def mark_shown(self, exposure_id, now=None):
+        self.calls.append(("shown", exposure_id))
+
 
 def test_successful_cancellation_is_a_churn_signal_that_may_bring_an_offer(shop):
     c = Conversation(shop)
@@ -180,7 +183,7 @@ def test_successful_cancellation_is_a_churn_signal_that_may_bring_an_offer(shop)
     offer_events = [e for e in c.last_turn.events if e.type == ev.OFFER_PRESENTED]
     assert offer_events[0].payload["exposure_id"] == 17 and offer_events[0].payload["trigger"] == "cancel_order"
     assert [card["id"] for card in c.last_turn.messages[1].cards if card["type"] == "product"] == ["P9"]
-    assert c.manager.retention.calls == [("C1", "cancel_order")]
+    assert c.manager.retention.calls == [("C1", "cancel_order"), ("shown", 17)]
 
 
 def test_failed_action_or_holdout_shows_no_offer(shop):
