@@ -35,6 +35,51 @@ def prepare_shop(customers: int, seed: int) -> str:
     return f"generated {summary.customers} customers, {summary.products} products, {summary.orders} orders"
 
 
+def prepare_nlu() -> str:
+    from bot.nlu.recipes import default_training_files, train_nlu
+    from common.artifacts import MANIFEST, hash_files, read_manifest
+
+    settings = context.settings()
+    out, files = settings.nlu_model_dir(), default_training_files()
+    if (out / MANIFEST).exists():
+        manifest = read_manifest(out)
+        if manifest.get("data_hash") == hash_files(files) and manifest.get("params", {}).get("base_model") == settings.nlu.base_model:
+            return f"NLU model {manifest['id']} is up to date"
+    manifest = train_nlu(files, out, settings.nlu.base_model, progress=True)
+    return f"trained NLU model {manifest['id']} (validation {_fmt(manifest.get('metrics', {}))})"
+
+
+def prepare_knowledge_base() -> str:
+    from knowledge_base.building import build_or_load, default_sources
+    from knowledge_base.embedder import Embedder
+
+    settings = context.settings()
+    kb = build_or_load(settings.kb.sources or default_sources(), settings.kb_index_dir(),
+                       Embedder(settings.kb.embedding_model), progress=True)
+    return f"help-centre index {kb.index_id} ready"
+
+
+def prepare_retention() -> str:
+    from datetime import UTC, datetime
+
+    from common.db import unit_of_work
+    from retention_model.offers.demo_rules import install_demo_rules
+    from retention_model.pipeline import train_and_score_shop
+
+    settings = context.settings()
+    sessions = context.session_factory()
+    result = train_and_score_shop(sessions, settings.data_dir / "models", settings.retention.horizon_days,
+                                  datetime.now(UTC), progress=True, text_model=settings.kb.embedding_model)
+    with unit_of_work(sessions) as session:
+        installed = install_demo_rules(session)
+    state = "trained" if result["retrained"] else "unchanged"
+    return f"churn and recommendation models {state}; scored {result['scores']['scored']} customers; {installed} demo offer rules installed"
+
+
+def _fmt(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in metrics.items()) or "no metrics"
+
+
 def demo(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port"),
@@ -47,6 +92,9 @@ def demo(
     typer.secho(f"Keepcart demo, data directory {settings.data_dir.resolve()}", bold=True, err=True)
     _step("Database schema", lambda: (context.session_factory(), "up to date")[1])
     _step("Demo shop", lambda: prepare_shop(customers, seed))
+    _step("NLU model (intents and entities)", prepare_nlu)
+    _step("Help-centre index", prepare_knowledge_base)
+    _step("Churn risk, customer value, recommendations and offers", prepare_retention)
     if prepare_only:
         typer.echo("demo prepared")
         return

@@ -6,6 +6,7 @@ import typer
 
 from cli import db as db_cmd
 from cli import nlu as nlu_cmd
+from cli import kb as kb_cmd
 from cli import demo as demo_cmd
 from cli import serve as serve_cmd
 from cli import shop as shop_cmd
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(nlu_cmd.app, name="nlu")
+app.add_typer(kb_cmd.app, name="kb")
 app.add_typer(shop_cmd.app, name="shop")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(offers_cmd.app, name="offers")

@@ -1,0 +1,144 @@
+"""`keepcart kb`: build, search, update and evaluate the help-centre index."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.context import fail, run_or_fail, settings
+
+app = typer.Typer(help="Help-centre knowledge base: index articles and FAQs, search them, measure answers.",
+                  no_args_is_help=True)
+
+IndexDir = Annotated[Path, typer.Option("--index", help="Index directory made by `keepcart kb index`.")]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="sentence-transformers model name or path. For an existing index the default is the model "
+                    "it was built with; a different one is refused.")]
+
+
+def _embedder(model: str):  # type: ignore[no-untyped-def]
+    from knowledge_base.embedder import Embedder
+
+    try:
+        return Embedder(model)
+    except OSError as exc:
+        raise fail(f"cannot load embedding model {model!r}: {exc}") from None
+
+
+def _open(index: Path, model: str | None):  # type: ignore[no-untyped-def]
+    from common.artifacts import read_manifest
+    from knowledge_base.index import KIND, KnowledgeBase
+
+    manifest = run_or_fail(read_manifest, index, KIND)
+    return run_or_fail(KnowledgeBase.load, index, _embedder(model or manifest["embedding_model"]))
+
+
+@app.command("index")
+def index_cmd(
+    source: Annotated[list[Path], typer.Option("--source", help="Markdown article, FAQ file (.csv/.json/.jsonl) or a folder of them; repeatable.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the index to (replaced once the new one is complete).")],
+    model: Annotated[Optional[str], typer.Option("--model", help="Embedding model (default: the KEEPCART_KB__EMBEDDING_MODEL setting).")] = None,
+    hnsw: Annotated[bool, typer.Option("--hnsw", help="Use an approximate HNSW index (for ~100k+ passages) instead of exact search.")] = False,
+) -> None:
+    """Read, chunk and embed the sources into a FAISS + BM25 index. Any bad file or row fails the build."""
+    from knowledge_base.building import sources_hash
+    from knowledge_base.index import KnowledgeBase
+
+    embedder = _embedder(model or settings().kb.embedding_model)
+    params = {"index_kind": "hnsw"} if hnsw else {}
+    start = time.perf_counter()
+    kb = run_or_fail(KnowledgeBase.build, source, embedder, progress=True, **params)
+    kb.data_hash_ = sources_hash(source, embedder.model_name, kb.params())
+    manifest = kb.save(out)
+    elapsed = time.perf_counter() - start
+    typer.echo(f"indexed {manifest['metrics']['documents']} documents as {manifest['metrics']['passages']} passages "
+               f"({manifest['metrics']['index']}, {embedder.model_name}) in {elapsed:.1f}s -> {out}")
+    typer.echo(f"index id {manifest['id']}, answer threshold {manifest['threshold']:.3f}")
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="The shopper's question.")],
+    index: IndexDir,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="Documents to show.")] = 5,
+    model: ModelOpt = None,
+) -> None:
+    """Print the best passage of the k best documents with fused, dense and BM25 scores, then the answer."""
+    kb = _open(index, model)
+    hits = kb.search(query, k)
+    for rank, hit in enumerate(hits, 1):
+        where = f" › {hit.heading}" if hit.heading else ""
+        typer.echo(f"{rank}. {hit.score:.3f} (dense {hit.dense:.3f}, bm25 {hit.lexical:.3f})  {hit.doc_id}  {hit.title}{where}")
+    answer = kb.answer(query, k)
+    if answer is None:
+        typer.echo(f"\nno answer (best score {hits[0].score if hits else 0:.3f} < threshold {kb.threshold:.3f})")
+    else:
+        typer.echo(f"\nanswer ({answer.score:.3f} ≥ {kb.threshold:.3f}) from \"{answer.title}\" {answer.url or ''}\n{answer.text}")
+
+
+@app.command("add")
+def add_cmd(
+    source: Annotated[list[Path], typer.Option("--source", help="Documents to add; an existing id is replaced. Repeatable.")],
+    index: IndexDir,
+    model: ModelOpt = None,
+) -> None:
+    """Add or update documents in an existing index without rebuilding it."""
+    kb = _open(index, model)
+    ids = run_or_fail(kb.add_documents, source, progress=True)
+    kb.save(index)
+    typer.echo(f"added {len(ids)} document(s); index now holds {len(kb.documents_)} documents, "
+               f"{len(kb.passages_)} passages (id {kb.index_id})")
+
+
+@app.command("remove")
+def remove_cmd(
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids to remove, exactly as in the sources.")],
+    index: IndexDir,
+    model: ModelOpt = None,
+) -> None:
+    """Remove documents (and all their passages) from an existing index."""
+    kb = _open(index, model)
+    run_or_fail(kb.remove_documents, doc_ids)
+    kb.save(index)
+    typer.echo(f"removed {len(doc_ids)} document(s); index now holds {len(kb.documents_)} documents, "
+               f"{len(kb.passages_)} passages (id {kb.index_id})")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    index: IndexDir,
+    queries: Annotated[Path, typer.Option("--queries", help="CSV query,doc_id; an empty doc_id means 'should not be answered'; a|b accepts either.")],
+    report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
+    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per query: query, gold, ranked ids with scores, answered.")] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Refit the answer threshold on these queries and save it in the index manifest.")] = False,
+    max_wrong_rate: Annotated[float, typer.Option("--max-wrong-rate", min=0.0, max=1.0, help="With --calibrate: the largest share of wrong answers among answers given.")] = 0.05,
+    model: ModelOpt = None,
+) -> None:
+    """Recall@1/5, MRR@10, answered/abstained rates at the threshold and search latency on labelled queries."""
+    from knowledge_base import evaluation as ev
+
+    kb = _open(index, model)
+    labelled = run_or_fail(ev.read_queries, queries, set(kb.documents_))
+    results = ev.run_queries(kb, labelled, progress=True)
+    if calibrate:
+        before = kb.threshold
+        kb.set_threshold(ev.calibrate(results, max_wrong_rate),
+                         {"queries": str(queries), "max_wrong_rate": max_wrong_rate, "previous": before})
+        kb.save(index)
+        typer.echo(f"threshold {before:.3f} -> {kb.threshold:.3f} (saved in {index / 'manifest.json'})")
+    summary = ev.report(results, kb.threshold)
+    summary["index_id"] = kb.index_id
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(summary, indent=2))
+    if predictions:
+        predictions.parent.mkdir(parents=True, exist_ok=True)
+        predictions.write_text("".join(json.dumps(p) + "\n" for p in ev.predictions(results, kb.threshold)))
+    for key in ("queries", "recall_at_1", "recall_at_5", "mrr_at_10", "threshold", "answered_rate", "abstained_rate",
+                "wrong_answer_rate", "unanswerable_abstained_rate"):
+        value = summary[key]
+        typer.echo(f"{key:28s} {value:.3f}" if isinstance(value, float) else f"{key:28s} {value}")
+    typer.echo(f"{'latency_ms p50 / p99':28s} {summary['latency_ms']['p50']:.1f} / {summary['latency_ms']['p99']:.1f}")

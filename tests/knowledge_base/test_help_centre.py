@@ -1,0 +1,39 @@
+"""The shipped Harbour & Pine help centre answers typical questions and abstains on unrelated ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.building import default_sources
+from knowledge_base.index import DEFAULT_THRESHOLD, KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def help_centre(embedder) -> KnowledgeBase:
+    return KnowledgeBase.build(default_sources(), embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id", "fact"),
+    [
+        ("how long does shipping take?", "delivery-times", "3–5 business days"),
+        ("is there a fee if I cancel my order", "cancellation-fees", "never charges a cancellation fee"),
+        ("what payment methods do you accept", "payment-methods", "Klarna"),
+        ("I forgot my password", "reset-password", "valid for 1 hour"),
+        ("what are your customer service opening hours", "contact-us", "8:00–20:00"),
+        ("can I return opened face cream", "faq-return-opened-beauty", "final sale"),
+    ],
+)
+def test_policy_questions_get_the_right_article_with_its_link(help_centre, question, doc_id, fact):
+    answer = help_centre.answer(question)
+    assert help_centre.threshold == DEFAULT_THRESHOLD
+    assert answer is not None, help_centre.search(question, k=1)
+    assert answer.doc_id == doc_id
+    assert answer.url == f"https://help.harbourandpine.example/articles/{doc_id}"
+    assert fact in " ".join(h.text for h in answer.hits if h.doc_id == doc_id) or fact in answer.text
+
+
+@pytest.mark.parametrize("question", ["what is the capital of Peru", "tell me a joke about penguins",
+                                      "can you fix my car engine"])
+def test_unrelated_questions_get_no_answer(help_centre, question):
+    assert help_centre.answer(question) is None
