@@ -24,8 +24,9 @@ def settings() -> Settings:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if s.log_level != "DEBUG":  # migrations announce every step at INFO; only problems matter here
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    if s.log_level != "DEBUG":  # libraries announce routine steps at INFO; only problems matter here
+        for noisy in ("alembic", "sentence_transformers", "httpx"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     return s
 
 
