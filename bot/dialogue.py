@@ -186,6 +186,10 @@ class DialogueManager:
         return Outcome(replies=[Reply("products_found", cards=cards)])
 
     # -- order flows ------------------------------------------------------------------------
+    def _returnable(self, order: OrderView) -> bool:
+        delivered = order.delivered_at or order.placed_at
+        return order.status in RETURNABLE and self.clock() - delivered <= timedelta(days=RETURN_WINDOW_DAYS)
+
     def _pick_order(self, d: Decision, state: ConversationState, parse: Any, flow: str, statuses: tuple[str, ...] | None,
                     none_key: str) -> tuple[OrderView | None, Outcome | None]:
         """The order a request is about: named, described by product, or the only eligible one."""
@@ -203,6 +207,8 @@ class DialogueManager:
             matching = [o for o in orders if any(w in line.product_name.lower() for line in o.lines for w in words)]
             orders = matching or orders
         eligible = [o for o in orders if statuses is None or o.status in statuses]
+        if flow == "return_order":
+            eligible = [o for o in eligible if self._returnable(o)]
         if statuses is None or len(eligible) == 1:
             return (eligible or orders)[0], None
         if not eligible:
@@ -238,8 +244,7 @@ class DialogueManager:
         if out:
             return out
         assert order is not None
-        too_old = order.delivered_at and self.clock() - order.delivered_at > timedelta(days=RETURN_WINDOW_DAYS)
-        if order.status not in RETURNABLE or too_old:
+        if not self._returnable(order):
             reason = f"it is {order.status}" if order.status not in RETURNABLE else f"it was delivered more than {RETURN_WINDOW_DAYS} days ago"
             return Outcome().say("cannot_return", order_id=order.id, reason=reason).form(None)
         return Outcome().say("ask_return_reason", **order_values(order)).form("ask_return_reason", order_id=order.id)

@@ -25,7 +25,7 @@ def settings() -> Settings:
         raise typer.Exit(2) from None
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if s.log_level != "DEBUG":  # libraries announce routine steps at INFO; only problems matter here
-        for noisy in ("alembic", "sentence_transformers", "httpx"):
+        for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     return s
 

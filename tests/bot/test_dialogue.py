@@ -195,3 +195,11 @@ def test_failed_action_or_holdout_shows_no_offer(shop):
     c.manager.retention = FakeRetention()
     c.say("cancel the sneakers")
     assert c.manager.retention.calls == []
+
+
+def test_return_offers_only_orders_inside_the_return_window(shop):
+    shop.orders["1000000005"] = order("1000000005", "delivered", 90, "Wool Scarf")
+    shop.orders["1000000006"] = order("1000000006", "delivered", 5, "Linen Towel")
+    c = Conversation(shop)
+    assert c.say("I want to return something") == ["Which order do you mean?"]
+    assert {b["payload"] for b in c.last_turn.messages[0].buttons} == {"1000000001", "1000000006"}

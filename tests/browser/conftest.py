@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,6 +21,26 @@ from tests.factories import small_shop
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-quic",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class PolicyAwareParser(KeywordParser):
+    """The keyword rules plus one policy intent, so a help-centre answer can be shown."""
+
+    def parse(self, text: str):  # type: ignore[no-untyped-def]
+        from bot.nlu.types import Parse
+
+        if "policy" in text.lower():
+            return Parse(text, "check_refund_policy", 1.0, [("check_refund_policy", 1.0)], [], self.model_id)
+        return super().parse(text)
+
+
+class MarkdownKnowledge:
+    index_id = "kb-browser-test"
+
+    def answer(self, query: str) -> SimpleNamespace:
+        text = ("Returns are free within **30 days**.\n- keep the labels\n- see [our guide](https://help.example/returns)"
+                "\n[click me](javascript:document.body.dataset.pwned='1')")
+        return SimpleNamespace(text=text, title="Returns", url="https://help.example/returns", doc_id="returns", score=0.9)
 
 
 def free_port() -> int:
@@ -40,7 +61,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     small_shop(make_session_factory(engine))
-    app = create_app(settings, build_components(settings, migrate=False, parser=KeywordParser(), engine=engine))
+    app = create_app(settings, build_components(settings, migrate=False, parser=PolicyAwareParser(), engine=engine,
+                                                knowledge=MarkdownKnowledge()))
     port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -48,3 +48,18 @@ def test_typed_markup_is_shown_as_text(server, browser):
     assert page.evaluate("document.body.dataset.pwned") is None
     assert page.locator(".kc-log img").count() == 0
     page.close()
+
+
+def test_help_centre_markdown_is_rendered_safely(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.fill(".kc-input", "what is your return policy")
+    page.press(".kc-input", "Enter")
+    page.wait_for_selector(".kc-bot .kc-bubble strong")
+    bubble = page.locator(".kc-bot .kc-bubble").last
+    assert bubble.locator("strong").inner_text() == "30 days"
+    assert bubble.locator("li").count() == 2
+    assert bubble.locator("a").get_attribute("href") == "https://help.example/returns"
+    assert bubble.locator("a").count() == 1  # the javascript: link stays plain text
+    assert page.locator(".kc-source").get_attribute("href") == "https://help.example/returns"
+    page.close()

@@ -27,14 +27,50 @@
     return data;
   }
 
+  // Help-centre answers use a little Markdown (**bold**, [links](https://...), "- " lists).
+  // It is turned into DOM nodes one by one; nothing is ever parsed as HTML.
+  function inline(parent, text) {
+    const pattern = /\*\*([^*]+)\*\*|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
+    let last = 0, m;
+    while ((m = pattern.exec(text))) {
+      parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      if (m[1] !== undefined) parent.appendChild(el("strong", null, m[1]));
+      else { const a = el("a", null, m[2]); a.href = m[3]; a.target = "_blank"; a.rel = "noopener"; parent.appendChild(a); }
+      last = pattern.lastIndex;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function richText(text, markdown) {
+    const bubble = el("div", "kc-bubble");
+    if (!markdown) { bubble.textContent = text; return bubble; }
+    let list = null;
+    text.split("\n").forEach((line) => {
+      if (/^\s*[-*] /.test(line)) {
+        if (!list) { list = el("ul"); bubble.appendChild(list); }
+        const li = el("li"); inline(li, line.replace(/^\s*[-*] /, "")); list.appendChild(li);
+        return;
+      }
+      list = null;
+      if (!line.trim()) return;
+      const p = el("p"); inline(p, line); bubble.appendChild(p);
+    });
+    return bubble;
+  }
+
   function render(msg) {
     const row = el("div", "kc-msg kc-" + msg.role);
     row.dataset.seq = msg.seq;
-    row.appendChild(el("div", "kc-bubble", msg.text));
+    row.appendChild(richText(msg.text, msg.role !== "shopper"));
     (msg.cards || []).forEach((c) => {
-      const card = el("div", "kc-card");
-      card.appendChild(el("strong", null, c.title));
-      card.appendChild(el("span", null, [c.category, c.price].filter(Boolean).join(" · ")));
+      const card = el("div", "kc-card kc-card-" + (c.type || "product"));
+      if (c.type === "offer") {
+        card.appendChild(el("span", null, "Your code"));
+        card.appendChild(el("strong", "kc-code", c.code || ""));
+      } else {
+        card.appendChild(el("strong", null, c.title));
+        card.appendChild(el("span", null, [c.category, c.price].filter(Boolean).join(" · ")));
+      }
       row.appendChild(card);
     });
     (msg.sources || []).forEach((s) => {
