@@ -36,7 +36,7 @@ def prepare_shop(customers: int, seed: int) -> str:
 
 
 def prepare_nlu() -> str:
-    from bot.nlu.recipes import default_training_files, train_nlu
+    from bot.nlu.training_data import default_training_files
     from common.artifacts import MANIFEST, hash_files, read_manifest
 
     settings = context.settings()
@@ -45,35 +45,59 @@ def prepare_nlu() -> str:
         manifest = read_manifest(out)
         if manifest.get("data_hash") == hash_files(files) and manifest.get("params", {}).get("base_model") == settings.nlu.base_model:
             return f"NLU model {manifest['id']} is up to date"
+    from bot.nlu.recipes import train_nlu
+
     manifest = train_nlu(files, out, settings.nlu.base_model, progress=True)
     return f"trained NLU model {manifest['id']} (validation {_fmt(manifest.get('metrics', {}))})"
 
 
 def prepare_knowledge_base() -> str:
-    from knowledge_base.building import build_or_load, default_sources
+    from knowledge_base.building import build_or_load, default_sources, is_up_to_date
     from knowledge_base.embedder import Embedder
 
     settings = context.settings()
-    kb = build_or_load(settings.kb.sources or default_sources(), settings.kb_index_dir(),
-                       Embedder(settings.kb.embedding_model), progress=True)
-    return f"help-centre index {kb.index_id} ready"
+    sources, index_dir = settings.kb.sources or default_sources(), settings.kb_index_dir()
+    if is_up_to_date(sources, index_dir, settings.kb.embedding_model):
+        return "help-centre index is up to date"
+    kb = build_or_load(sources, index_dir, Embedder(settings.kb.embedding_model), progress=True)
+    return f"built help-centre index {kb.index_id}"
 
 
 def prepare_retention() -> str:
     from datetime import UTC, datetime
 
+    settings = context.settings()
+    sessions = context.session_factory()
+    fresh = _fresh_scores(sessions, settings.retention.score_max_age_hours)
+    if fresh and (settings.data_dir / "models" / "churn" / "manifest.json").exists():
+        return f"models and churn scores ({fresh} old) kept; `keepcart churn score` refreshes them"
+
     from common.db import unit_of_work
     from retention_model.offers.demo_rules import install_demo_rules
     from retention_model.pipeline import train_and_score_shop
 
-    settings = context.settings()
-    sessions = context.session_factory()
     result = train_and_score_shop(sessions, settings.data_dir / "models", settings.retention.horizon_days,
                                   datetime.now(UTC), progress=True, text_model=settings.kb.embedding_model)
     with unit_of_work(sessions) as session:
         installed = install_demo_rules(session)
     state = "trained" if result["retrained"] else "unchanged"
     return f"churn and recommendation models {state}; scored {result['scores']['scored']} customers; {installed} demo offer rules installed"
+
+
+def _fresh_scores(sessions, max_age_hours: float) -> str | None:  # type: ignore[no-untyped-def]
+    """How old the newest churn scores are, when younger than the stale limit; else None."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from retention_model.tables import CustomerScore
+
+    with sessions() as session:
+        newest = session.scalar(select(func.max(CustomerScore.scored_at)))
+    if newest is None:
+        return None
+    age = datetime.now(UTC) - (newest if newest.tzinfo else newest.replace(tzinfo=UTC))
+    return f"{age.total_seconds() / 3600:.1f} h" if age.total_seconds() < max_age_hours * 3600 else None
 
 
 def _fmt(metrics: dict[str, float]) -> str:

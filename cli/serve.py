@@ -27,6 +27,6 @@ def run_server(host: str, port: int, workers: int = 1, demo: bool = False) -> No
     settings = context.settings()
     settings.resolved_secret_key()  # create it before workers race to
     context.session_factory(migrate=True)
-    typer.secho(f"Keepcart is serving on http://{host}:{port}", fg="green", bold=True)
+    typer.secho(f"Keepcart is serving on http://{host}:{port} (loading the models takes a few seconds)", fg="green", bold=True)
     uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), access_log=False)

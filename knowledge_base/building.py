@@ -32,17 +32,26 @@ def sources_hash(sources: list[Path], model_name: str, params: dict[str, Any]) -
     return hash_obj({"files": sorted(files), "model": canonical_model(model_name), "params": params})
 
 
+def is_up_to_date(sources: list[Path], index_dir: Path, model_name: str, **params: Any) -> bool:
+    """True when `index_dir` was built from exactly these sources, model and parameters.
+
+    Needs no embedder, so a start-up with an unchanged help centre loads no model twice.
+    """
+    index_dir = Path(index_dir)
+    if not (index_dir / MANIFEST).exists():
+        return False
+    wanted = sources_hash(sources, model_name, KnowledgeBase(None, **params).params())  # type: ignore[arg-type]
+    manifest = read_manifest(index_dir, KIND)
+    return manifest.get("data_hash") == wanted and manifest.get("embedding_model") == canonical_model(model_name)
+
+
 def build_or_load(sources: list[Path], index_dir: Path, embedder: Embedder, progress: bool = False,
                   **params: Any) -> KnowledgeBase:
     """Load `index_dir` when it was built from these sources with this model, else rebuild and save it."""
     index_dir = Path(index_dir)
-    probe = KnowledgeBase(embedder, **params)
-    wanted = sources_hash(sources, embedder.model_name, probe.params())
-    if (index_dir / MANIFEST).exists():
-        manifest = read_manifest(index_dir, KIND)
-        if manifest.get("data_hash") == wanted and manifest.get("embedding_model") == canonical_model(embedder.model_name):
-            return KnowledgeBase.load(index_dir, embedder)
+    if is_up_to_date(sources, index_dir, embedder.model_name, **params):
+        return KnowledgeBase.load(index_dir, embedder)
     kb = KnowledgeBase.build(sources, embedder, progress=progress, **params)
-    kb.data_hash_ = wanted
+    kb.data_hash_ = sources_hash(sources, embedder.model_name, kb.params())
     kb.save(index_dir)
     return kb

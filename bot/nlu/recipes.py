@@ -13,18 +13,10 @@ from typing import Any
 
 from bot.nlu.evaluation import evaluate, format_report
 from bot.nlu.model import NLUModel
-from bot.nlu.training_data import load_examples
+from bot.nlu.training_data import DATA_DIR, default_training_files, load_examples  # noqa: F401 (re-exported)
 from common.artifacts import hash_files
 
 log = logging.getLogger(__name__)
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
-
-def default_training_files() -> list[Path]:
-    """The shipped demo-shop training data (`bot/nlu/data/*.yml`), what `keepcart demo` trains on."""
-    return sorted(DATA_DIR.glob("*.yml"))
-
-
 def train_nlu(data_paths: list[Path], out_dir: Path, base_model: str, seed: int = 13, progress: bool = True,
               **hyper: Any) -> dict[str, Any]:
     """Validate the data, fine-tune, calibrate, save the artifact; return its manifest."""

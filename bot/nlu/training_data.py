@@ -237,3 +237,11 @@ def write_jsonl(examples: list[Example], path: Path) -> None:
         for ex in examples:
             ents = [{"start": s.start, "end": s.end, "entity": s.entity} for s in ex.entities]
             handle.write(json.dumps({"text": ex.text, "intent": ex.intent, "entities": ents}, ensure_ascii=False) + "\n")
+
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def default_training_files() -> list[Path]:
+    """The shipped demo-shop training data (`bot/nlu/data/*.yml`), what `keepcart demo` trains on."""
+    return sorted(DATA_DIR.glob("*.yml"))
