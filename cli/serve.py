@@ -14,7 +14,7 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port"),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes (each loads the models once)"),
 ) -> None:
-    """Upgrade the database, load the models and serve the chat API, widget and consoles."""
+    """Upgrade the database, load the models and serve the chat API, the widget and the staff and marketer API."""
     run_server(host, port, workers)
 
 
