@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from cli.context import fail, run_or_fail, session_factory, settings
+from cli.context import fail, run_or_fail, session_factory, settings, write_report
 
 app = typer.Typer(help="Churn risk: train on order histories, evaluate against baselines, score the shop's customers.", no_args_is_help=True)
 
@@ -92,11 +91,7 @@ def evaluate_cmd(
     horizon = horizon_days or model.horizon_days
     tx = _load(transactions)
     result, rows = run_or_fail(evaluate_churn, model, tx, run_or_fail(cutoff_boundary, cutoff), horizon)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(result, indent=2))
-    if predictions is not None:
-        predictions.parent.mkdir(parents=True, exist_ok=True)
-        predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_report(report, result, predictions, rows)
     typer.echo(f"{result['customers']} customers, churn rate {result['churn_rate']:.3f}, horizon {horizon} days after {result['cutoff']}")
     typer.echo(f"{'model':<14}{_fmt(result)}")
     for name, metrics in result["baselines"].items():

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 from functools import cache
 
 import typer
@@ -62,3 +66,13 @@ def run_or_fail(func, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def write_report(report: Path, result: dict[str, Any], predictions: Path | None = None,
+                 rows: Iterable[dict[str, Any]] = ()) -> None:
+    """Every `evaluate` command's output: the JSON report, and one JSON line per example when asked."""
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(result, indent=2))
+    if predictions is not None:
+        predictions.parent.mkdir(parents=True, exist_ok=True)
+        predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from cli.context import fail, run_or_fail, settings
+from cli.context import fail, run_or_fail, settings, write_report
 
 app = typer.Typer(help="Help-centre knowledge base: index articles and FAQs, search them, measure answers.",
                   no_args_is_help=True)
@@ -132,11 +131,7 @@ def evaluate_cmd(
         typer.echo(f"threshold {before:.3f} -> {kb.threshold:.3f} (saved in {index / 'manifest.json'})")
     summary = ev.report(results, kb.threshold)
     summary["index_id"] = kb.index_id
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(summary, indent=2))
-    if predictions:
-        predictions.parent.mkdir(parents=True, exist_ok=True)
-        predictions.write_text("".join(json.dumps(p) + "\n" for p in ev.predictions(results, kb.threshold)))
+    write_report(report, summary, predictions, ev.predictions(results, kb.threshold) if predictions else ())
     for key in ("queries", "recall_at_1", "recall_at_5", "mrr_at_10", "threshold", "answered_rate", "abstained_rate",
                 "wrong_answer_rate", "unanswerable_abstained_rate"):
         value = summary[key]

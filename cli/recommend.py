@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from cli.context import fail, run_or_fail
+from cli.context import fail, run_or_fail, write_report
 
 app = typer.Typer(help="Product recommendations: evaluate next-purchase ranking against popularity and item-kNN.", no_args_is_help=True)
 
@@ -39,11 +38,7 @@ def evaluate_cmd(
         except OSError as exc:
             raise fail(f"cannot load text model {text_model or DEFAULT_TEXT_MODEL!r}: {exc}") from None
     result, rows = run_or_fail(evaluate_recommender, tx, run_or_fail(cutoff_boundary, cutoff), k, horizon_days, encoder, name)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(result, indent=2))
-    if predictions is not None:
-        predictions.parent.mkdir(parents=True, exist_ok=True)
-        predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_report(report, result, predictions, rows)
     typer.echo(f"{result['customers']} customers with first-time purchases after {result['cutoff']}, {result['items']} products ranked")
     typer.echo(f"{'model':<12}hit_rate@{k} {result['hit_rate']:.4f}  ndcg@{k} {result['ndcg']:.4f}")
     for base, m in result["baselines"].items():

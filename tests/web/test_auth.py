@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 
 from common import accounts
 from common.db import unit_of_work
@@ -12,11 +11,6 @@ from tests.e2e.conftest import app_settings, client  # noqa: F401 - fixtures
 PASSWORD = "correct horse battery"
 RULE = {"name": "Save", "kind": "percent", "value": "10", "triggers": ["cancel_order"]}
 
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    """Cheap argon2 parameters: the tests check behaviour, not hashing cost."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

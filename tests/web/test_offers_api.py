@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from common import accounts
 from common.db import unit_of_work
@@ -22,10 +21,6 @@ RULE = {"name": "Save the cancellation", "kind": "percent", "value": "10", "min_
         "triggers": ["cancel_order"], "eligibility": {"risk_bands": ["high"]}, "holdout_share": 0.0,
         "budget_count": 100, "active": True}
 
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
