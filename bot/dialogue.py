@@ -165,6 +165,9 @@ class DialogueManager:
         out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "complaint"}))
         return out
 
+    def _act_confirm_again(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
+        return Outcome(replies=[Reply("confirm_again", buttons=_yes_no())]).form(state.form, **state.slots)
+
     def _act_keep(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
         return Outcome().say("kept").form(None)
 

@@ -46,8 +46,10 @@ def decide(parse: Parse, state: ConversationState) -> Decision:
     order_id = parse.first("order_id")
     if state.form in FORM_CONTINUATIONS:
         action = FORM_CONTINUATIONS[state.form].get(parse.intent)
-        if action:
+        if action and parse.confidence >= STRONG_CONFIDENCE:
             return Decision(action, state.slots.get("order_id"))
+        if action or parse.intent == OUT_OF_SCOPE:  # never act on a hesitant "yes": ask again
+            return Decision("confirm_again", state.slots.get("order_id"))
     elif state.form in FREE_TEXT_FORMS:
         switching = parse.intent in ORDER_FLOWS or parse.intent in ("contact_human_agent", "deny")
         if not (switching and parse.confidence >= STRONG_CONFIDENCE):

@@ -36,6 +36,7 @@ TEMPLATES: dict[str, str] = {
     "confirm_cancel": "Shall I cancel order {order_id} ({items}, {total})?",
     "cancelled": "Done: order {order_id} is cancelled. You'll get a confirmation email, and any payment is refunded within 5–10 business days.",
     "cannot_cancel": "I can't cancel order {order_id}: {reason}.",
+    "confirm_again": "Sorry, I need a clear yes or no before I change anything. Shall I go ahead?",
     "kept": "Okay, I've left everything as it was.",
     "ask_return_reason": "I can start a return for order {order_id} ({items}). What's the reason for the return?",
     "return_started": "Your return {return_id} for order {order_id} is registered. You'll receive a free return label by email; the refund follows 5–10 business days after the parcel reaches us.",

@@ -27,6 +27,7 @@ TABLE = {
     "what is your return policy": ("check_refund_policy", {}),
     "do you ship to mars": ("delivery_options", {}),
     "blah": ("out_of_scope", {}),
+    "hmm": ("out_of_scope", {}),
     "human please": ("contact_human_agent", {}),
     "1000000004": ("track_order", {}),
     "show me sneakers": ("product_search", {"product": "sneakers"}),
@@ -203,3 +204,11 @@ def test_return_offers_only_orders_inside_the_return_window(shop):
     c = Conversation(shop)
     assert c.say("I want to return something") == ["Which order do you mean?"]
     assert {b["payload"] for b in c.last_turn.messages[0].buttons} == {"1000000001", "1000000006"}
+
+
+def test_unclear_answer_to_a_confirmation_asks_again_and_changes_nothing(shop):
+    c = Conversation(shop)
+    c.say("cancel my order")
+    assert "clear yes or no" in c.say("hmm")[0]
+    assert shop.calls == [] and ConversationState.from_events("c", c.log).form == "confirm_cancel"
+    assert "is cancelled" in c.say("yes")[0]
