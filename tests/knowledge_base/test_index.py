@@ -128,3 +128,30 @@ def test_the_shipped_help_centre_parses_with_urls_and_unique_ids():
     articles = [d for d in docs if d.kind == "article"]
     assert len(articles) >= 38 and len([d for d in docs if d.kind == "faq"]) >= 15
     assert all(d.url == f"https://help.harbourandpine.example/articles/{d.doc_id}" for d in docs)
+
+
+def test_passages_are_embedded_with_the_max_seq_length_cap(sources: Path, embedder, tmp_path: Path):
+    """The cap truncates long passages only while indexing; queries and the model keep their limit."""
+    long_text = "Returns are free within thirty days of delivery. " * 40
+    full = embedder.encode([long_text])
+    capped = embedder.encode([long_text], max_seq_length=16)
+    assert float(full[0] @ capped[0]) < 0.999
+    assert embedder.encode([long_text]).tolist() == full.tolist()  # the model's own limit is back
+    kb = KnowledgeBase.build([sources], embedder, max_seq_length=16)
+    assert kb.params()["max_seq_length"] == 16
+    row = next(i for i, p in enumerate(kb.passages_) if p.kind == "section")
+    stored = kb.vectors_.vectors([kb.vector_ids_[row]])[0]
+    expected = embedder.encode([kb.passages_[row].indexed], max_seq_length=16)[0]
+    assert float(stored @ expected) > 0.999
+    with pytest.raises(InvalidInput, match="max_seq_length"):
+        KnowledgeBase(embedder, max_seq_length=0)
+
+
+def test_an_index_saved_before_the_cap_keeps_the_models_own_limit(kb: KnowledgeBase, embedder, tmp_path: Path):
+    kb.save(tmp_path / "index")
+    manifest_path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["params"]["max_seq_length"]
+    manifest_path.write_text(json.dumps(manifest))
+    assert KnowledgeBase.load(tmp_path / "index", embedder).max_seq_length is None
+    assert KnowledgeBase.load(tmp_path / "index", embedder).params() != kb.params()
