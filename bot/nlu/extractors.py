@@ -15,6 +15,8 @@ from common.errors import InvalidInput
 
 DEFAULT_ORDER_PATTERN = r"(?<![\d#])10\d{8}(?!\d)"
 RULE_TYPES = ("order_id", "email", "amount", "date")
+# Types whose meaning depends on context; the others (shop-format order ids, emails) are unambiguous.
+CONTEXTUAL_TYPES = frozenset({"amount", "date"})
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?<!\.)", re.UNICODE)
 _NUMBER = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
@@ -124,10 +126,17 @@ def _non_overlapping(entities: list[Entity]) -> list[Entity]:
     return sorted(kept, key=lambda e: e.start)
 
 
-def merge_entities(rules: list[Entity], learned: list[Entity]) -> list[Entity]:
-    """Rules win over any overlapping learned span; other learned spans are kept as they are."""
-    merged = list(rules)
+def merge_entities(rules: list[Entity], learned: list[Entity], confirm: frozenset[str] = frozenset()) -> list[Entity]:
+    """Rules win over any overlapping learned span; other learned spans are kept as they are.
+
+    Types in `confirm` depend on context ("€20" is a refund amount in one message and a price in
+    another): their rule spans are kept only where the tagger, trained on that type, saw the entity
+    too; the rule then supplies the exact span and the normalised value.
+    """
+    kept = [r for r in rules if r.entity not in confirm
+            or any(l.entity == r.entity and l.start < r.end and r.start < l.end for l in learned)]
+    merged = list(kept)
     for ent in learned:
-        if all(ent.end <= r.start or ent.start >= r.end for r in rules):
+        if all(ent.end <= r.start or ent.start >= r.end for r in kept):
             merged.append(ent)
     return sorted(merged, key=lambda e: e.start)

@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from bot.nlu import calibration
-from bot.nlu.extractors import DEFAULT_ORDER_PATTERN, RULE_TYPES, RuleExtractor, merge_entities
+from bot.nlu.extractors import CONTEXTUAL_TYPES, DEFAULT_ORDER_PATTERN, RULE_TYPES, RuleExtractor, merge_entities
 from bot.nlu.network import JointNetwork, spans_to_tags, tag_names, tags_to_spans
 from bot.nlu.trainer import Encoded, predict_logits, train
 from bot.nlu.training_data import Example
@@ -256,5 +256,5 @@ class NLUModel:
         intent = top if conf >= self.threshold_ else OUT_OF_SCOPE
         learned = [Entity(s.start, s.end, s.entity, text[s.start:s.end], source="model", confidence=round(s.score, 4))
                    for s in tags_to_spans(text, [tuple(o) for o in offsets], tag_ids, scores, self.tags_)]
-        entities = merge_entities(self.rules_.extract(text, today), learned)
+        entities = merge_entities(self.rules_.extract(text, today), learned, CONTEXTUAL_TYPES & set(self.entity_types_))
         return Parse(text=text, intent=intent, confidence=conf, ranking=ranking, entities=entities, model_id=self.model_id)

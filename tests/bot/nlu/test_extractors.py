@@ -71,3 +71,15 @@ def test_rules_win_over_overlapping_learned_spans() -> None:
     learned = [Entity(0, 16, "product", "order 1004829371"), Entity(21, 26, "product", "boots")]
     merged = merge_entities(rules, learned)
     assert [(e.entity, e.source) for e in merged] == [("order_id", "rule"), ("product", "model")]
+
+
+def test_contextual_rule_spans_need_the_taggers_agreement():
+    from bot.nlu.extractors import merge_entities
+    from bot.nlu.types import Entity
+
+    rules = [Entity(10, 14, "amount", "€299", source="rule"), Entity(20, 30, "order_id", "1004829371", source="rule")]
+    learned = [Entity(11, 14, "amount", "299")]
+    merged = merge_entities(rules, learned, frozenset({"amount"}))
+    assert [(e.entity, e.source) for e in merged] == [("amount", "rule"), ("order_id", "rule")]
+    assert [(e.entity, e.source) for e in merge_entities(rules, [], frozenset({"amount"}))] == [("order_id", "rule")]
+    assert len(merge_entities(rules, [], frozenset())) == 2
