@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +34,9 @@ def _event(row: EventRow) -> Event:
 
 def _info(row: ConversationRow) -> ConversationInfo:
     return ConversationInfo(row.id, row.customer_id, row.status, row.created_at, row.last_event_at)
+
+
+APPEND_ATTEMPTS = 20
 
 
 class TranscriptStore:
@@ -77,15 +82,14 @@ class TranscriptStore:
         transaction, so concurrent turns get distinct numbers; the unique (conversation, seq)
         key is the backstop. A repeated client message id raises Conflict.
         """
-        for attempt in range(5):
+        for attempt in range(APPEND_ATTEMPTS):
             try:
                 return self._append_once(conversation_id, events, status)
             except IntegrityError as exc:
                 if "client_message" in str(exc.orig):
                     raise Conflict("this client_message_id was already used in this conversation") from None
-                if attempt == 4:
-                    raise
-        raise AssertionError("unreachable")
+                time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))  # jittered back-off, then re-read last_seq
+        raise Conflict("the conversation is busy with other messages; retry with the same client_message_id")
 
     def _append_once(self, conversation_id: str, events: list[Event], status: str | None) -> list[Event]:
         now = utcnow()
