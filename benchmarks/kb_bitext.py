@@ -32,6 +32,7 @@ from knowledge_base import evaluation as ev  # noqa: E402
 from knowledge_base.building import default_sources  # noqa: E402
 from knowledge_base.embedder import Embedder  # noqa: E402
 from knowledge_base.index import KnowledgeBase  # noqa: E402
+from common.timing import latency_summary  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "bitext"
 OUT = ROOT / "benchmarks" / "out"
@@ -186,7 +187,7 @@ def main() -> None:
         "index": {"documents": len(kb.documents_), "passages": len(kb.passages_), "build_seconds": build_s},
         "retrieval": table, "chosen": {"fusion": "weighted", "lexical_weight": weight},
         "default_threshold": at_threshold, "calibrations": calibrations,
-        "latency_ms": {"p50": float(np.percentile(lat, 50)), "p99": float(np.percentile(lat, 99))},
+        "latency_ms": latency_summary(lat),
         "errors_test_sample": [
             {"query": r["query"], "gold": r["gold"], "top": r["ranked"][0]["doc_id"]}
             for r in (answered_in[i] for i in test_idx) if r["ranked"][0]["doc_id"] not in r["_gold"]][:40],

@@ -34,14 +34,13 @@ from knowledge_base.documents import load_documents  # noqa: E402
 from knowledge_base.embedder import Embedder  # noqa: E402
 from knowledge_base.index import KnowledgeBase  # noqa: E402
 from knowledge_base.vector_index import VectorIndex  # noqa: E402
+from common.timing import latency_summary  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 BASELINE_BUILD = {"batch_size": 32, "max_seq_length": None}  # the settings before issue 4
 
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    return {"p50": float(np.percentile(values, 50)), "p99": float(np.percentile(values, 99)),
-            "mean": float(np.mean(values))}
+percentiles = latency_summary
 
 
 def timed(fn, items) -> list[float]:  # type: ignore[no-untyped-def]

@@ -26,13 +26,12 @@ from bot.nlu.batching import BatchingParser  # noqa: E402
 from bot.nlu.evaluation import entity_metrics  # noqa: E402
 from bot.nlu.model import NLUModel  # noqa: E402
 from bot.nlu.training_data import load_examples  # noqa: E402
+from common.timing import latency_summary  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 
 
-def percentiles(times: list[float]) -> dict[str, float]:
-    return {"p50": round(float(np.percentile(times, 50)), 2), "p99": round(float(np.percentile(times, 99)), 2),
-            "mean": round(float(np.mean(times)), 2)}
+percentiles = latency_summary
 
 
 def single_latency(parse, texts: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]

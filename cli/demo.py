@@ -69,7 +69,7 @@ def prepare_retention() -> str:
     settings = context.settings()
     sessions = context.session_factory()
     fresh = _fresh_scores(sessions, settings.retention.score_max_age_hours)
-    if fresh and (settings.data_dir / "models" / "churn" / "manifest.json").exists():
+    if fresh and (settings.churn_model_dir() / "manifest.json").exists():
         return f"models and churn scores ({fresh} old) kept; `keepcart churn score` refreshes them"
 
     from common.db import unit_of_work

@@ -32,7 +32,6 @@ class KnowledgeBaseSettings(BaseModel):
     embedding_model: str = Field(DEFAULT_ENCODER, description="sentence-transformers model name or path for embeddings")
     index_dir: Path | None = Field(None, description="Built index to serve (default: <data_dir>/kb_index)")
     sources: list[Path] = Field(default_factory=list, description="Help-centre sources to index (default: the demo help centre)")
-    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question")
 
 
 class RetentionSettings(BaseModel):

@@ -19,6 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from common.errors import DataFileError, DataFileErrors
+from common.timing import latency_summary
 from knowledge_base.index import KnowledgeBase
 
 
@@ -116,8 +117,7 @@ def report(results: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
         "unanswerable_abstained_rate": (sum(r["top_score"] < threshold for r in unanswerable) / len(unanswerable))
         if unanswerable else None,
         "wrong_answer_rate": len(wrong) / len(answered) if answered else 0.0,
-        "latency_ms": {"p50": float(np.percentile(latency, 50)), "p99": float(np.percentile(latency, 99)),
-                       "mean": float(latency.mean())},
+        "latency_ms": latency_summary(latency),
     }
 
 

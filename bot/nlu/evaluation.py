@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from bot.nlu.training_data import Example
 from bot.nlu.types import OUT_OF_SCOPE, Parse
+from common.timing import latency_summary
 
 
 class Parser(Protocol):
@@ -82,8 +83,7 @@ def measure_latency(parser: Parser, texts: list[str], n: int = 200) -> dict[str,
         start = time.perf_counter()
         parser.parse(t)
         times.append((time.perf_counter() - start) * 1000)
-    return {"p50": round(float(np.percentile(times, 50)), 2), "p99": round(float(np.percentile(times, 99)), 2),
-            "mean": round(float(np.mean(times)), 2), "n": len(times)}
+    return latency_summary(times)
 
 
 def evaluate(parser: Parser, examples: list[Example], batch_size: int = 64, progress: bool = True,
