@@ -55,9 +55,7 @@ class ChatService:
 
     def _answer(self, conversation_id: str, user_event: Event) -> TurnResult:
         history = self.store.events(conversation_id)
-        info = self.store.get(conversation_id)
         state = ConversationState.from_events(conversation_id, [e for e in history if (e.seq or 0) < (user_event.seq or 0)])
-        state.customer_id = info.customer_id
         turn = self.dialogue.handle(state, str(user_event.payload["text"]))
         tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
         status = "handed_off" if any(e.type == ev.HANDED_OFF for e in tagged) else None
