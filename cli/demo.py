@@ -59,7 +59,7 @@ def prepare_knowledge_base() -> str:
     sources, index_dir = settings.kb.sources or default_sources(), settings.kb_index_dir()
     if is_up_to_date(sources, index_dir, settings.kb.embedding_model):
         return "help-centre index is up to date"
-    kb = build_or_load(sources, index_dir, Embedder(settings.kb.embedding_model), progress=True)
+    kb = build_or_load(sources, index_dir, Embedder(settings.kb.embedding_model, bulk_precision=settings.kb.bulk_precision), progress=True)
     return f"built help-centre index {kb.index_id}"
 
 

@@ -23,7 +23,7 @@ def _embedder(model: str):  # type: ignore[no-untyped-def]
     from knowledge_base.embedder import Embedder
 
     try:
-        return Embedder(model)
+        return Embedder(model, bulk_precision=settings().kb.bulk_precision)
     except OSError as exc:
         raise fail(f"cannot load embedding model {model!r}: {exc}") from None
 
@@ -54,8 +54,10 @@ def index_cmd(
     kb.data_hash_ = sources_hash(source, embedder.model_name, kb.params())
     manifest = kb.save(out)
     elapsed = time.perf_counter() - start
-    typer.echo(f"indexed {manifest['metrics']['documents']} documents as {manifest['metrics']['passages']} passages "
-               f"({manifest['metrics']['index']}, {embedder.model_name}) in {elapsed:.1f}s -> {out}")
+    passages = manifest["metrics"]["passages"]
+    typer.echo(f"indexed {manifest['metrics']['documents']} documents as {passages} passages "
+               f"({manifest['metrics']['index']}, {embedder.model_name}, {embedder.bulk_precision}) in {elapsed:.1f}s "
+               f"= {passages / elapsed:.0f} passages/s -> {out}")
     typer.echo(f"index id {manifest['id']}, answer threshold {manifest['threshold']:.3f}")
 
 

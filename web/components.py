@@ -63,7 +63,7 @@ def load_knowledge(settings: Settings) -> KnowledgeSource | None:
     from knowledge_base.embedder import Embedder
     from knowledge_base.index import KnowledgeBase
 
-    return KnowledgeBase.load(index_dir, Embedder(settings.kb.embedding_model))
+    return KnowledgeBase.load(index_dir, Embedder(settings.kb.embedding_model, bulk_precision=settings.kb.bulk_precision))
 
 
 def load_retention(settings: Settings, sessions: sessionmaker[Session]) -> RetentionAdvisor:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from common.errors import DataFileErrors
+from common.errors import DataFileError, DataFileErrors
 from knowledge_base.documents import load_documents, parse_faq_csv, parse_faq_json, parse_markdown
 
 
@@ -70,6 +70,19 @@ def test_faq_json_entries_keep_their_line_and_jsonl_is_read_per_line():
     assert docs[0].doc_id == "007"
     with pytest.raises(Exception, match=r"faq.jsonl:2: bad JSON"):
         parse_faq_json('{"question": "Q", "answer": "A"}\n{oops\n', "faq.jsonl", "faq", lines=True)
+
+
+def test_faq_json_exports_with_another_list_key_and_capitalised_fields():
+    text = '{"version": 2, "questions": [\n  {"Question": "Do you ship abroad?", "Answer": "Yes, to 30 countries."},\n  {"Question": "Q2"}\n]}'
+    with pytest.raises(DataFileErrors) as err:
+        parse_faq_json(text, "export.json", "export")
+    assert [(e.line, e.detail) for e in err.value.errors] == [(3, "empty or missing answer")]
+    docs = parse_faq_json(text.replace('{"Question": "Q2"}', '{"question": "Q2", "ANSWER": "A2"}'), "export.json", "export")
+    assert [(d.title, d.body, d.line) for d in docs] == [("Do you ship abroad?", "Yes, to 30 countries.", 2), ("Q2", "A2", 3)]
+    with pytest.raises(DataFileError, match=r"export.json:1: .*one such list \(lists found: a, b\)"):
+        parse_faq_json('{"a": [], "b": []}', "export.json", "export")
+    with pytest.raises(DataFileError, match=r"export.json:1: expected a list"):
+        parse_faq_json('"just a string"', "export.json", "export")
 
 
 def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path):
