@@ -40,7 +40,7 @@ class RetentionSettings(BaseModel):
     """Churn risk, value and offers."""
 
     horizon_days: int = Field(90, ge=7, le=730, description="Days without a purchase that count as churn")
-    score_max_age_hours: float = Field(36.0, gt=0, description="Scores older than this are flagged stale")
+    score_max_age_hours: float = Field(36.0, gt=0, description="Scores older than this are flagged stale; offers need a fresh score")
 
 
 class Settings(BaseSettings):

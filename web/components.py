@@ -77,7 +77,7 @@ def load_retention(settings: Settings, sessions: sessionmaker[Session]) -> Reten
 
         model = Recommender.load(rec_dir)
         recommender = model.recommend
-    return RetentionAgent(sessions, recommender=recommender)
+    return RetentionAgent(sessions, recommender=recommender, score_max_age_hours=settings.retention.score_max_age_hours)
 
 
 def build_components(settings: Settings, migrate: bool = True, parser: Parser | None = None,

@@ -66,8 +66,10 @@ class RetentionAgent:
 
     def __init__(self, sessions: sessionmaker[Session], salt: str = DEFAULT_SALT,
                  global_cap: FrequencyCap | None = FrequencyCap(max_offers=1, days=30),
-                 recommender: Recommender | None = None, recommendations: int = 3) -> None:
+                 recommender: Recommender | None = None, recommendations: int = 3,
+                 score_max_age_hours: float = 36.0) -> None:
         self.sessions = sessions
+        self.score_max_age_hours = score_max_age_hours
         self.salt = salt
         self.global_cap = global_cap
         self.recommender = recommender
@@ -77,7 +79,7 @@ class RetentionAgent:
         """The decision without recording anything (what-if for consoles and tests)."""
         now = now or utcnow()
         with self.sessions() as session:
-            shopper = shopper_context(session, customer_id, now)
+            shopper = shopper_context(session, customer_id, now, self.score_max_age_hours)
             if shopper is None:
                 return None
             return advise(shopper, trigger, load_active_rules(session), exposure_history(session, customer_id, now), now,
@@ -95,7 +97,7 @@ class RetentionAgent:
                     exposure_id, decision = earlier.id, earlier.decision
                     session.rollback()
                     return self._finish(exposure_id, now) if decision == "offer" else None
-            shopper = shopper_context(session, customer_id, now)
+            shopper = shopper_context(session, customer_id, now, self.score_max_age_hours)
             if shopper is None:
                 return None
             rules = load_active_rules(session)

@@ -29,6 +29,7 @@ class ShopperContext:
 
     customer_id: str
     churn_probability: float | None = None  # None: not scored yet, no offer
+    score_stale: bool = False  # scored longer ago than the settings allow: no offer either
     risk_band: str | None = None
     expected_value: float = 0.0
     tenure_days: int = 0
@@ -129,6 +130,8 @@ def ineligible_reason(rule: OfferRule, shopper: ShopperContext, trigger: str, no
         return "rule has ended"
     if shopper.churn_probability is None:
         return "shopper has no churn score"
+    if shopper.score_stale:
+        return "churn score is stale (run keepcart churn score)"
     if e.risk_bands and shopper.risk_band not in e.risk_bands:
         return f"risk band {shopper.risk_band} not in {', '.join(e.risk_bands)}"
     if e.min_churn_probability is not None and shopper.churn_probability < e.min_churn_probability:

@@ -19,7 +19,7 @@ from common.errors import NotFound
 from retention_model.offers.decision import ExposureHistory, PastExposure, RuleUsage, ShopperContext
 from retention_model.offers.rules import OfferRule, OfferRuleSpec
 from retention_model.offers.tables import ExposureRow, OfferRuleRow, OfferRuleVersionRow
-from retention_model.tables import CustomerScore
+from retention_model.scores import get_risk
 from shop.tables import Customer, Order, OrderLine, OrderStatus, Product
 
 EXPOSED = ("offer", "holdout")
@@ -140,12 +140,16 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def shopper_context(session: Session, customer_id: str, now: datetime) -> ShopperContext | None:
-    """Everything eligibility needs about one customer (None when the customer is unknown)."""
+def shopper_context(session: Session, customer_id: str, now: datetime, score_max_age_hours: float) -> ShopperContext | None:
+    """Everything eligibility needs about one customer (None when the customer is unknown).
+
+    A score older than `score_max_age_hours` is flagged, so no offer rests on a risk the nightly batch
+    failed to refresh (the shopper may have ordered since).
+    """
     customer = session.get(Customer, customer_id)
     if customer is None:
         return None
-    score = session.get(CustomerScore, customer_id)
+    score = get_risk(session, customer_id, now, score_max_age_hours)
     n, first, total = session.execute(
         select(func.count(Order.id), func.min(Order.placed_at), func.coalesce(func.sum(Order.total), 0))
         .where(Order.customer_id == customer_id, Order.status.notin_(NOT_PURCHASES))).one()
@@ -156,8 +160,9 @@ def shopper_context(session: Session, customer_id: str, now: datetime) -> Shoppe
     since = _aware(first) or customer.created_at
     return ShopperContext(
         customer_id=customer_id,
-        churn_probability=score.churn_probability if score else None,
-        risk_band=score.risk_band if score else None,
+        churn_probability=score.probability if score else None,
+        risk_band=score.band if score else None,
+        score_stale=score.stale if score else False,
         expected_value=float(score.expected_value) if score else 0.0,
         tenure_days=max(0, (now - since).days),
         orders=int(n),

@@ -44,11 +44,26 @@ def test_shopper_context_from_scores_orders_and_conversations(sessions):
     with unit_of_work(sessions) as s:
         scored_customer(s, "00042", p=0.6, band="medium", value=120.0, country="FR", orders=2)
     with sessions() as s:
-        ctx = shopper_context(s, "00042", NOW)
+        ctx = shopper_context(s, "00042", NOW, score_max_age_hours=36)
         assert ctx.customer_id == "00042" and ctx.risk_band == "medium" and ctx.country == "FR"
         assert ctx.orders == 2 and ctx.avg_order_value == pytest.approx(50.0) and ctx.tenure_days == 130
-        assert ctx.last_handoff_at is None
-        assert shopper_context(s, "nobody", NOW) is None
+        assert ctx.last_handoff_at is None and not ctx.score_stale
+        assert shopper_context(s, "00042", NOW + timedelta(hours=36), score_max_age_hours=36).score_stale
+        assert shopper_context(s, "nobody", NOW, score_max_age_hours=36) is None
+
+
+def test_a_stale_score_makes_no_offer_until_it_is_refreshed(sessions):
+    with unit_of_work(sessions) as s:
+        scored_customer(s, "C001")  # scored an hour before NOW
+    add_rule(sessions)
+    agent = RetentionAgent(sessions, score_max_age_hours=24)
+    later = NOW + timedelta(hours=24)
+    advice = agent.advise("C001", "cancel_order", later)
+    assert advice.decision == "none" and "churn score is stale" in advice.verdicts[0].reason
+    assert agent.offer_for("C001", "cancel_order", "conv-1", later) is None
+    with sessions() as s:
+        assert s.scalars(select(ExposureRow)).all() == []  # nothing decided, nothing to count in reports
+    assert agent.offer_for("C001", "cancel_order", "conv-1", NOW) is not None
 
 
 def test_offer_for_records_issues_and_is_idempotent_per_conversation(sessions):
@@ -99,7 +114,8 @@ def test_demo_rules_install_once_and_make_offers(sessions):
     with unit_of_work(sessions) as s:
         assert install_demo_rules(s) == 0
         scored_customer(s, "C9", p=0.8, band="high", value=300.0)
-    agent = RetentionAgent(sessions, recommender=lambda cid, k: ["P1", "P2"][:k])
+    # scores kept valid for 60 days: the what-if below looks 40 days ahead, past the global cap
+    agent = RetentionAgent(sessions, recommender=lambda cid, k: ["P1", "P2"][:k], score_max_age_hours=24 * 60)
     card = agent.offer_for("C9", "goodbye_at_risk", "conv-9", NOW)
     if card is not None:  # 10% of shoppers are in the hold-out
         assert card.kind == "recommendations" and card.code is None and card.product_ids == ["P1", "P2"]
