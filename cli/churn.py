@@ -14,7 +14,7 @@ app = typer.Typer(help="Churn risk: train on order histories, evaluate against b
 
 TransactionsOpt = Annotated[
     Optional[Path],
-    typer.Option("--transactions", help="Transactions CSV (customer_id, order_id, ordered_at, amount; optional product_id, quantity, status)."),
+    typer.Option("--transactions", help="Transactions CSV (customer_id, ordered_at, amount; optional order_id, product_id, quantity, status)."),
 ]
 HorizonOpt = Annotated[Optional[int], typer.Option("--horizon-days", min=1, max=730, help="Days without a purchase that count as churn (default: the KEEPCART_RETENTION__HORIZON_DAYS setting).")]
 

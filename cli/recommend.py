@@ -14,7 +14,7 @@ app = typer.Typer(help="Product recommendations: evaluate next-purchase ranking 
 
 @app.command("evaluate")
 def evaluate_cmd(
-    transactions: Annotated[Path, typer.Option("--transactions", help="Transactions CSV with product_id (customer_id, order_id, ordered_at, amount, product_id...).")],
+    transactions: Annotated[Path, typer.Option("--transactions", help="Transactions CSV with product_id (customer_id, ordered_at, amount, product_id; optional order_id...).")],
     cutoff: Annotated[str, typer.Option("--cutoff", help="Last day of training history (YYYY-MM-DD); targets are products a known customer first buys after it.")],
     report: Annotated[Path, typer.Option("--report", help="JSON report to write: hit_rate, ndcg and the baselines'.")],
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Length of each ranked list (full ranking over all products).")] = 10,

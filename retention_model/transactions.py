@@ -15,8 +15,8 @@ import pandas as pd
 
 from common.errors import DataFileError, DataFileErrors
 
-REQUIRED = ("customer_id", "order_id", "ordered_at", "amount")
-OPTIONAL = ("product_id", "quantity", "status")
+REQUIRED = ("customer_id", "ordered_at", "amount")
+OPTIONAL = ("order_id", "product_id", "quantity", "status")
 RETURN_STATUSES = frozenset({"returned", "refunded"})
 CANCEL_STATUSES = frozenset({"cancelled", "canceled"})
 KNOWN_STATUSES = frozenset({"", "placed", "paid", "shipped", "delivered", "completed", "complete"}) | RETURN_STATUSES | CANCEL_STATUSES
@@ -149,8 +149,9 @@ def load_transactions_csv(path: Path | str, max_errors: int = 50) -> Transaction
             errors.append(DataFileError(str(path), line, message))
 
     for col in ("customer_id", "order_id"):
-        raw[col] = raw[col].str.strip()
-        flag((raw[col] == "").to_numpy(), f"empty {col}")
+        if col in raw.columns:
+            raw[col] = raw[col].str.strip()
+            flag((raw[col] == "").to_numpy(), f"empty {col}")
     text_times = raw["ordered_at"].str.strip().replace("", None)
     times = _parse_times(text_times)
     for line in _line_numbers(times.isna().to_numpy())[: max_errors - len(errors)]:
@@ -178,10 +179,13 @@ def load_transactions_csv(path: Path | str, max_errors: int = 50) -> Transaction
     if errors:
         raise DataFileErrors(sorted(errors, key=lambda e: e.line or 0))
     product = raw["product_id"].str.strip().replace("", None) if "product_id" in raw.columns else pd.Series(None, index=raw.index, dtype=object)
+    # Exports without order ids (one row per purchase, as in CDNOW): a customer's lines at one
+    # timestamp form one order.
+    order_id = raw["order_id"] if "order_id" in raw.columns else times.dt.strftime("%Y-%m-%dT%H:%M:%S")
     lines = pd.DataFrame(
         {
             "customer_id": raw["customer_id"].astype(str),
-            "order_id": raw["order_id"].astype(str),
+            "order_id": order_id.astype(str),
             "ordered_at": times,
             "amount": amount.astype(float),
             "product_id": product.astype(object),

@@ -61,6 +61,13 @@ def test_missing_columns_name_the_header_line(tmp_path: Path) -> None:
     assert "customer_id" in str(info.value) and "amount" in str(info.value)
 
 
+def test_without_order_ids_a_customers_rows_at_one_time_are_one_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "customer_id,ordered_at,amount,product_id\n7,2024-01-01T10:00:00Z,3,A\n7,2024-01-01T10:00:00Z,4,B\n"
+                           "7,2024-02-01,5,A\n8,2024-01-01T10:00:00Z,6,A\n")
+    orders = load_transactions_csv(path).orders()
+    assert [(c, float(s)) for c, s in zip(orders["customer_id"], orders["spend"])] == [("7", 7.0), ("7", 5.0), ("8", 6.0)]
+
+
 def test_unknown_status_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "customer_id,order_id,ordered_at,amount,status\n1,A,2024-01-01,3,lost\n")
     with pytest.raises(DataFileErrors, match=r"tx.csv:2: status 'lost' is unknown"):
