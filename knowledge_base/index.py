@@ -70,6 +70,7 @@ class KnowledgeBase:
         self.data_hash_: str | None = None
         self.calibration_: dict[str, Any] | None = None
         self._rows: dict[int, int] = {}
+        self._lead: dict[str, int] = {}
 
     # -- building -----------------------------------------------------------------
     @classmethod
@@ -113,6 +114,10 @@ class KnowledgeBase:
 
     def _reindex(self) -> None:
         self._rows = {vid: row for row, vid in enumerate(self.vector_ids_)}
+        self._lead: dict[str, int] = {}  # each document's first section: its overview
+        for row, passage in enumerate(self.passages_):
+            if passage.kind == "section":
+                self._lead.setdefault(passage.doc_id, row)
 
     def add_documents(self, paths: list[Path], progress: bool = False) -> list[str]:
         """Index new documents; one with an existing id replaces the old version. Returns their ids."""
@@ -194,23 +199,23 @@ class KnowledgeBase:
             fused = (1 - self.lexical_weight) * d + self.lexical_weight * lex
         # A document scores (best + w * second-best passage) / (1 + w): an article matching in its
         # title and a section beats one matching by a single phrase (+1.7 pt recall@1 on the Bitext
-        # dev half). What is shown is its best *section*: a title or question passage only displays
-        # the article's first section.
+        # dev half). What is shown is its best passage when that is a section; when the title or one
+        # of its questions matched best, the question is about the article as a whole, so its first
+        # section (the overview) answers it: "do you ship to Norway" matching the title of
+        # "International shipping" shows "Deliveries to ... Norway ...", not its section on returns.
         top: dict[str, list[int]] = {}
-        shown: dict[str, int] = {}
         for i in np.argsort(-fused, kind="stable"):
             doc_id = self.passages_[cand[i]].doc_id
             if len(top.setdefault(doc_id, [])) < 2:
                 top[doc_id].append(int(i))
-            if doc_id not in shown and self.passages_[cand[i]].kind == "section":
-                shown[doc_id] = int(i)
         w = self.second_passage_weight
         doc_scores = {doc: (fused[ix[0]] + w * fused[ix[-1]]) / (1 + w) for doc, ix in top.items()}
         ranked = sorted(doc_scores, key=lambda doc: -doc_scores[doc])[:k]
         hits = []
         for doc_id in ranked:
             i = top[doc_id][0]
-            p = self.passages_[cand[shown.get(doc_id, i)]]
+            best = int(cand[i])
+            p = self.passages_[best if self.passages_[best].kind == "section" else self._lead.get(doc_id, best)]
             hits.append(Hit(p.doc_id, p.passage_id, p.title, p.url, p.heading, p.text,
                             float(doc_scores[doc_id]), float(d[i]), float(lex[i])))
         return hits

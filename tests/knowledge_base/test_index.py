@@ -28,6 +28,17 @@ def test_search_ranks_the_answering_document_first_with_its_source(kb: Knowledge
     assert kb.search("do you deliver to Canada", k=1)[0].doc_id == "00042"
 
 
+def test_a_title_match_shows_the_articles_overview_not_a_later_section(embedder):
+    """"Do you ship to Norway" matches the title of the international-shipping article best; its
+    short returns section outscored the overview among sections and used to be shown instead."""
+    kb = KnowledgeBase.build(building.default_sources(), embedder)
+    hit = kb.search("do you ship to Norway", k=1)[0]
+    assert hit.doc_id == "international-shipping-customs"
+    assert hit.text.startswith("Deliveries to the United Kingdom (GB), Switzerland (CH) and Norway (NO)")
+    by_section = kb.search("can I return a parcel from Switzerland and what does the label cost", k=3)
+    assert any("the return label costs €6.95" in h.text for h in by_section)  # sections still show themselves
+
+
 def test_fusions_differ_and_unknown_fusion_is_refused(kb: KnowledgeBase):
     q = "express delivery price"
     kb.second_passage_weight = 0.0  # document score = its best passage's score
