@@ -173,8 +173,10 @@ class DialogueManager:
 
     def _act_answer_from_knowledge(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
         answer = self.knowledge.answer(parse.text) if self.knowledge else None
-        if answer is None:
-            return Outcome(replies=[Reply("no_knowledge", buttons=[TALK_TO_PERSON])])
+        if answer is None:  # recorded, so `keepcart kb gaps` shows support what the help centre lacks
+            missed = Event(ev.KNOWLEDGE_MISSED, {"question": parse.text, "intent": parse.intent,
+                                                 "index_id": self.knowledge.index_id if self.knowledge else ""})
+            return Outcome(replies=[Reply("no_knowledge", buttons=[TALK_TO_PERSON])], events=[missed])
         out = Outcome(replies=[Reply("knowledge_answer", {"answer": answer.text}, sources=[{"title": answer.title, "url": answer.url}])])
         out.events.append(Event(ev.KNOWLEDGE_RETRIEVED, {"doc_id": answer.doc_id, "title": answer.title, "url": answer.url,
                                                          "score": round(float(answer.score), 4), "index_id": self.knowledge.index_id if self.knowledge else ""}))

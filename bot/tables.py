@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import Base, JSONType, UTCDateTime, utcnow
@@ -28,6 +28,7 @@ class EventRow(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_conversation_events_conversation_seq"),
         UniqueConstraint("conversation_id", "client_message_id", name="uq_conversation_events_client_message"),
+        Index("ix_conversation_events_type_created_at", "type", "created_at"),  # reports: one event type over a period
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)

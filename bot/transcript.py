@@ -69,6 +69,13 @@ class TranscriptStore:
                                    .order_by(EventRow.seq)).all()
             return [_event(r) for r in rows]
 
+    def events_of_type(self, event_type: str, since: datetime) -> list[tuple[str, Event]]:
+        """(conversation id, event) of one type from every conversation since `since`, oldest first (reports)."""
+        with self._sessions() as session:
+            rows = session.scalars(select(EventRow).where(EventRow.type == event_type, EventRow.created_at >= since)
+                                   .order_by(EventRow.created_at, EventRow.id)).all()
+            return [(r.conversation_id, _event(r)) for r in rows]
+
     def find_message(self, conversation_id: str, client_message_id: str) -> Event | None:
         with self._sessions() as session:
             row = session.scalars(select(EventRow).where(EventRow.conversation_id == conversation_id,

@@ -139,3 +139,42 @@ def evaluate_cmd(
         value = summary[key]
         typer.echo(f"{key:28s} {value:.3f}" if isinstance(value, float) else f"{key:28s} {value}")
     typer.echo(f"{'latency_ms p50 / p99':28s} {summary['latency_ms']['p50']:.1f} / {summary['latency_ms']['p99']:.1f}")
+
+
+@app.command("gaps")
+def gaps_cmd(
+    index: Annotated[Optional[Path], typer.Option("--index", help="Index to re-check the questions against (default: the one the server loads).")] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Look at questions asked in the last N days.")] = 30,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Groups to print.")] = 20,
+    similarity: Annotated[float, typer.Option("--similarity", min=0.5, max=1.0, help="Cosine from which two wordings count as one question (0.75: paraphrases such as 'student discount' / 'discounts for students' join, 'ship to Mars' / 'ship to Norway' do not).")] = 0.75,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write every group as JSON.")] = None,
+) -> None:
+    """Shoppers' policy questions the help centre could not answer, grouped by meaning, most asked first.
+
+    Each group is asked again against the index, so after adding an article the groups it now
+    answers show `answered now: yes`.
+    """
+    from datetime import timedelta
+
+    from bot.events import KNOWLEDGE_MISSED
+    from bot.transcript import TranscriptStore
+    from cli.context import session_factory
+    from common.db import utcnow
+    from knowledge_base.gaps import find_gaps
+
+    index = index or settings().kb_index_dir()
+    kb = _open(index, None)
+    since = utcnow() - timedelta(days=days)
+    missed = TranscriptStore(session_factory()).events_of_type(KNOWLEDGE_MISSED, since)
+    asked = [(str(e.payload.get("question", "")), e.created_at) for _, e in missed]
+    gaps = find_gaps(kb, asked, similarity)
+    open_gaps = sum(not g.answered_now for g in gaps)
+    typer.echo(f"{len(asked)} unanswered question(s) in the last {days} days, {len(gaps)} group(s), "
+               f"{open_gaps} still unanswered by index {kb.index_id} (threshold {kb.threshold:.3f})")
+    for g in gaps[:limit]:
+        more = f" (+{len(g.wordings)} other wording{'s' if len(g.wordings) != 1 else ''})" if g.wordings else ""
+        closest = f"{g.closest_doc} {g.score:.3f}" if g.closest_doc else "-"
+        typer.echo(f"{g.asked:5d}x  answered now: {'yes' if g.answered_now else 'no ':3s}  {g.question!r}{more}  closest: {closest}")
+    if report is not None:
+        write_report(report, {"since": since.isoformat(), "index_id": kb.index_id, "threshold": kb.threshold,
+                              "questions": len(asked), "groups": [g.to_dict() for g in gaps]})

@@ -123,6 +123,8 @@ def test_policy_questions_are_answered_with_source_or_handed_over(shop):
     assert "30 days" in msg.text and msg.sources == [{"title": "Returns", "url": "https://help.example/returns"}]
     assert any(e.type == ev.KNOWLEDGE_RETRIEVED for e in c.last_turn.events)
     assert "rather not guess" in c.say("do you ship to mars")[0]
+    missed = [e.payload for e in c.last_turn.events if e.type == ev.KNOWLEDGE_MISSED]
+    assert len(missed) == 1 and missed[0]["question"] == "do you ship to mars"  # a content gap for `keepcart kb gaps`
 
 
 def test_second_fallback_offers_a_person(shop):
