@@ -44,6 +44,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     succeeded: bool = True
+    fallback: bool = False  # nothing understood: counts towards offering a person
 
     def say(self, key: str, **values: Any) -> Outcome:
         self.replies.append(Reply(key, values))
@@ -106,7 +107,7 @@ class DialogueManager:
         if state.form and not any(e.type == ev.FORM_SET for e in outcome.events):
             outcome.events.insert(0, Event(ev.FORM_SET, {"form": None, "slots": {}}))
         action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id,
-                                                 "fallback": decision.action == "fallback", "nlu_model": parse.model_id})
+                                                 "fallback": outcome.fallback, "nlu_model": parse.model_id})
         messages = [render(r) for r in outcome.replies]
         events += [action_event, *outcome.events]
         events += [Event(ev.BOT_UTTERED, m.to_payload()) for m in messages]
@@ -151,9 +152,12 @@ class DialogueManager:
         return Outcome().say("deny_no_context")
 
     def _act_fallback(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
+        answered = self._knowledge_answer(parse)  # out of the NLU's scope may still be in the help centre
+        if answered is not None:
+            return answered
         if state.fallbacks >= 1:
-            return Outcome(replies=[Reply("fallback_offer_human", buttons=[TALK_TO_PERSON])])
-        return Outcome().say("fallback")
+            return Outcome(replies=[Reply("fallback_offer_human", buttons=[TALK_TO_PERSON])], fallback=True)
+        return Outcome(fallback=True).say("fallback")
 
     def _act_handoff(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
         out = Outcome().say("handoff")
@@ -172,23 +176,35 @@ class DialogueManager:
         return Outcome().say("kept").form(None)
 
     def _act_answer_from_knowledge(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
-        answer = self.knowledge.answer(parse.text) if self.knowledge else None
-        if answer is None:  # recorded, so `keepcart kb gaps` shows support what the help centre lacks
+        answered = self._knowledge_answer(parse)
+        if answered is None:  # recorded, so `keepcart kb gaps` shows support what the help centre lacks
             missed = Event(ev.KNOWLEDGE_MISSED, {"question": parse.text, "intent": parse.intent,
                                                  "index_id": self.knowledge.index_id if self.knowledge else ""})
             return Outcome(replies=[Reply("no_knowledge", buttons=[TALK_TO_PERSON])], events=[missed])
+        return answered
+
+    def _knowledge_answer(self, parse: Any) -> Outcome | None:
+        """The help centre's answer with its source, or None when nothing clears the threshold."""
+        answer = self.knowledge.answer(parse.text) if self.knowledge else None
+        if answer is None or self.knowledge is None:
+            return None
         out = Outcome(replies=[Reply("knowledge_answer", {"answer": answer.text}, sources=[{"title": answer.title, "url": answer.url}])])
         out.events.append(Event(ev.KNOWLEDGE_RETRIEVED, {"doc_id": answer.doc_id, "title": answer.title, "url": answer.url,
-                                                         "score": round(float(answer.score), 4), "index_id": self.knowledge.index_id if self.knowledge else ""}))
+                                                         "score": round(float(answer.score), 4), "index_id": self.knowledge.index_id}))
         return out
 
     def _act_search_products(self, d: Decision, state: ConversationState, parse: Any) -> Outcome:
-        query = " ".join(parse.entity_values("product")) or parse.text
-        products = self.shop.search_products(query, limit=4)
-        if not products:
-            return Outcome().say("products_none")
-        cards = [product_card(p) for p in products]
-        return Outcome(replies=[Reply("products_found", cards=cards)])
+        # "do you offer gift wrapping" reads like a product search: when no product is named, or none
+        # is found, the help centre may have the answer.
+        named = parse.entity_values("product")
+        answered = None if named else self._knowledge_answer(parse)
+        if answered is not None:
+            return answered
+        products = self.shop.search_products(" ".join(named) or parse.text, limit=4)
+        if products:
+            return Outcome(replies=[Reply("products_found", cards=[product_card(p) for p in products])])
+        answered = self._knowledge_answer(parse) if named else None
+        return answered or Outcome().say("products_none")
 
     # -- order flows ------------------------------------------------------------------------
     def _returnable(self, order: OrderView) -> bool:

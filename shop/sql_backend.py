@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from common.db import unit_of_work
+from common.text import STOPWORDS
 from common.errors import Conflict, NotFound
 from shop.backend import (
     ADDRESS_CHANGEABLE,
@@ -23,6 +25,19 @@ from shop.backend import (
     ReturnView,
 )
 from shop.tables import Customer, Order, OrderLine, OrderStatus, Product, ReturnRequest
+
+# Words of a product request that name no product ("do you sell any ...", "show me items ...").
+SEARCH_FILLER = frozenset("sell sold buy got offer offers show find looking look product products item items stock thing things".split())
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _singular(word: str) -> str:
+    """Good enough for product names: cups -> cup, glasses -> glass, boxes -> box; glass stays glass."""
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 def _order_view(order: Order) -> OrderView:
@@ -129,18 +144,23 @@ class SqlShopBackend:
             return _order_view(order)
 
     def search_products(self, query: str, limit: int = 5) -> list[ProductView]:
-        words = [w for w in query.lower().split() if len(w) > 2][:6]
+        """Active products whose name or category holds the query's words, most words matched first.
+
+        Whole words, singular or plural ("mugs" finds "Mug"), never inside another word ("match" is not
+        "Matcha"); function words and shopping verbs are dropped first.
+        """
+        words = {_singular(w) for w in _WORD.findall(query.lower())
+                 if len(w) > 2 and w not in STOPWORDS and w not in SEARCH_FILLER}
         if not words:
             return []
         with self._sessions() as session:
-            conditions = [or_(Product.name.ilike(f"%{w}%"), Product.category.ilike(f"%{w}%")) for w in words]
-            rows = session.scalars(select(Product).where(Product.active.is_(True), or_(*conditions)).limit(200)).all()
+            conditions = [or_(Product.name.ilike(f"%{w}%"), Product.category.ilike(f"%{w}%")) for w in sorted(words)[:6]]
+            rows = session.scalars(select(Product).where(Product.active.is_(True), or_(*conditions)).limit(500)).all()
 
             def score(p: Product) -> int:
-                text = f"{p.name} {p.category}".lower()
-                return sum(w in text for w in words)
+                return len(words & {_singular(t) for t in _WORD.findall(f"{p.name} {p.category}".lower())})
 
-            best = sorted(rows, key=lambda p: (-score(p), p.name))[:limit]
+            best = sorted((p for p in rows if score(p)), key=lambda p: (-score(p), p.name))[:limit]
             return [ProductView(p.id, p.name, p.category, p.price, p.description) for p in best]
 
     def get_products(self, product_ids: list[str]) -> list[ProductView]:

@@ -31,6 +31,9 @@ TABLE = {
     "human please": ("contact_human_agent", {}),
     "1000000004": ("track_order", {}),
     "show me sneakers": ("product_search", {"product": "sneakers"}),
+    "can I return socks bought abroad": ("out_of_scope", {}),
+    "any return options for gifts": ("product_search", {}),
+    "gift wrap for returns": ("product_search", {"product": "gift wrap"}),
 }
 
 
@@ -125,6 +128,19 @@ def test_policy_questions_are_answered_with_source_or_handed_over(shop):
     assert "rather not guess" in c.say("do you ship to mars")[0]
     missed = [e.payload for e in c.last_turn.events if e.type == ev.KNOWLEDGE_MISSED]
     assert len(missed) == 1 and missed[0]["question"] == "do you ship to mars"  # a content gap for `keepcart kb gaps`
+
+
+def test_out_of_scope_or_a_search_naming_no_product_still_gets_the_help_centres_answer(shop):
+    c = Conversation(shop)
+    assert "didn't quite understand" in c.say("blah")[0]
+    reply = c.say("can I return socks bought abroad")  # the NLU gave up; the help centre knows
+    assert "30 days" in reply[0] and c.last_turn.messages[0].sources[0]["title"] == "Returns"
+    assert "didn't quite understand" in c.say("hmm")[0]  # the answer reset the count: no person offered yet
+    assert "30 days" in c.say("any return options for gifts")[0]
+    assert [e.type for e in c.last_turn.events].count(ev.KNOWLEDGE_RETRIEVED) == 1
+    assert "30 days" in c.say("gift wrap for returns")[0]  # a named product that the shop does not sell
+    c.say("show me sneakers")  # a named product is searched, not looked up in the help centre
+    assert c.last_turn.messages[0].cards and ev.KNOWLEDGE_RETRIEVED not in [e.type for e in c.last_turn.events]
 
 
 def test_second_fallback_offers_a_person(shop):

@@ -60,4 +60,7 @@ def test_search_products_ranks_by_matching_words(shop):
     found = shop.search_products("blue sneakers")
     assert found[0].id == "P001"
     assert shop.search_products("xy") == []
+    assert shop.search_products("are your products sustainable?") == []  # "are" used to find "Stoneware ..."
+    assert [p.id for p in shop.search_products("do you sell the espresso cups")] == ["P003"]  # plural finds "Cup"
+    assert shop.search_products("esp") == []  # whole words only, never a piece of "Espresso"
     assert [p.id for p in shop.get_products(["P002", "nope", "00042"])] == ["P002", "00042"]
