@@ -60,7 +60,8 @@ class Embedder:
         self.bulk_precision = resolve_bulk_precision(bulk_precision) if device == "cpu" else "float32"
         self._model = SentenceTransformer(resolve_model_path(model_name), device=device)
         self._lock = threading.Lock()
-        self.dimension: int = int(getattr(self._model, "get_embedding_dimension", None)() if hasattr(self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension: int = int(dimension())  # the name changed in sentence-transformers 6
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False,
                max_seq_length: int | None = None) -> np.ndarray:
