@@ -162,10 +162,27 @@ def slug(text: str, limit: int = 60) -> str:
     return words[:limit].rstrip("-") or "faq"
 
 
+# Column names FAQ exports use for our fields ("Question"/"Answer" are folded by case already).
+FAQ_ALIASES = {"q": "question", "query": "question", "a": "answer", "response": "answer", "reply": "answer",
+               "link": "url", "faq_id": "id"}
+
+
+def _field_name(key: object, present: set[str]) -> str:
+    name = re.sub(r"[\s-]+", "_", str(key).strip().lower())
+    alias = FAQ_ALIASES.get(name)
+    return alias if alias and alias not in present else name
+
+
+def _faq_fields(keys: list[str]) -> list[str]:
+    """Our field name for each column: case-insensitive, with the aliases of common FAQ exports."""
+    present = {re.sub(r"[\s-]+", "_", str(k).strip().lower()) for k in keys}
+    return [_field_name(k, present) for k in keys]
+
+
 def _faq_entry(row: dict[str, Any], path: str, line: int, stem: str) -> Document:
     if not isinstance(row, dict):
         raise DataFileError(path, line, "each FAQ entry must be an object with question and answer")
-    row = {str(key).strip().lower(): value for key, value in row.items()}  # "Question" as in exported FAQs
+    row = dict(zip(_faq_fields(list(row)), row.values()))
     question = row.get("question")
     answer = row.get("answer")
     missing = [k for k, v in (("question", question), ("answer", answer)) if not isinstance(v, str) or not v.strip()]
@@ -180,10 +197,10 @@ def _faq_entry(row: dict[str, Any], path: str, line: int, stem: str) -> Document
 
 
 def parse_faq_csv(text: str, path: str, stem: str) -> list[Document]:
-    """CSV with a header holding `question`, `answer` and optionally `url`, `id`, `tags`."""
+    """CSV with a header holding `question`, `answer` (or `Q`/`A`, `query`/`response`...) and optionally `url`, `id`, `tags`."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = _faq_fields(next(reader))
     except StopIteration:
         raise DataFileError(path, 1, "empty file: expected a header with question,answer") from None
     if not {"question", "answer"} <= set(header):

@@ -58,7 +58,7 @@ def test_faq_csv_line_numbers_count_multiline_quoted_fields():
 
 def test_faq_csv_needs_question_and_answer_columns():
     with pytest.raises(Exception, match=r"faq.csv:1: header must contain question and answer"):
-        parse_faq_csv("q,a\nx,y\n", "faq.csv", "faq")
+        parse_faq_csv("title,body\nx,y\n", "faq.csv", "faq")
 
 
 def test_faq_json_entries_keep_their_line_and_jsonl_is_read_per_line():
@@ -83,6 +83,15 @@ def test_faq_json_exports_with_another_list_key_and_capitalised_fields():
         parse_faq_json('{"a": [], "b": []}', "export.json", "export")
     with pytest.raises(DataFileError, match=r"export.json:1: expected a list"):
         parse_faq_json('"just a string"', "export.json", "export")
+
+
+def test_faq_csv_with_the_column_names_of_other_exports():
+    docs = parse_faq_csv("Q,A,Link\nDo you ship abroad?,Yes.,https://help.example/abroad\n", "faq.csv", "faq")
+    assert [(d.title, d.body, d.url) for d in docs] == [("Do you ship abroad?", "Yes.", "https://help.example/abroad")]
+    docs = parse_faq_csv("Query,Response,Answer\nWhy?,not this one,Because.\n", "faq.csv", "faq")
+    assert docs[0].body == "Because."  # an alias never overrides the real column
+    with pytest.raises(DataFileError, match=r"faq.csv:1: header must contain question and answer"):
+        parse_faq_csv("Topic,Text\nx,y\n", "faq.csv", "faq")
 
 
 def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path):
