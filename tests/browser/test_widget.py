@@ -63,3 +63,23 @@ def test_help_centre_markdown_is_rendered_safely(server, browser):
     assert bubble.locator("a").count() == 1  # the javascript: link stays plain text
     assert page.locator(".kc-source").get_attribute("href") == "https://help.example/returns"
     page.close()
+
+
+def test_a_message_typed_while_the_conversation_opens_waits_for_it(server, browser):
+    """On a slow connection the shopper may type before the conversation exists; nothing is lost."""
+    page = browser.new_page()
+    held = []
+    page.route("**/api/v1/conversations", lambda route: held.append(route))  # hold the widget's POST
+    page.goto(server + "/")
+    page.evaluate("window.Keepcart.reset()")
+    page.reload()
+    while len(held) < 2:  # the first page load's request, then the reload's
+        page.wait_for_timeout(20)
+    page.fill(".kc-input", "what is your return policy")
+    page.press(".kc-input", "Enter")
+    page.wait_for_timeout(300)
+    assert page.locator(".kc-error").count() == 0  # it used to fail at once: "Not sent: ... null"
+    held[-1].continue_()
+    page.wait_for_selector(".kc-bot .kc-bubble strong")
+    assert page.locator(".kc-shopper .kc-bubble").last.inner_text() == "what is your return policy"
+    page.close()

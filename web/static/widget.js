@@ -112,6 +112,14 @@
     localStorage.setItem(storeKey, JSON.stringify({id: conv.id, token: conv.token}));
   }
 
+  // The request opening the conversation, shared: a message typed while it is still on its way waits
+  // for it instead of failing; after a failure the next message tries again.
+  let opening = null;
+  function open() {
+    if (!opening) opening = ensureConversation().catch((e) => { opening = null; throw e; });
+    return opening;
+  }
+
   function newId() {
     return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
   }
@@ -122,6 +130,7 @@
     clientId = clientId || newId();
     input.disabled = true;
     try {
+      await open();
       const turn = await api("POST", "/api/v1/conversations/" + conv.id + "/messages", {text, client_message_id: clientId});
       render(turn.message);
       turn.replies.forEach(render);
@@ -155,7 +164,7 @@
     form.addEventListener("submit", (e) => { e.preventDefault(); const t = input.value; input.value = ""; send(t); });
     root.append(head, log, form);
     document.body.appendChild(root);
-    ensureConversation().catch((e) => log.appendChild(el("div", "kc-msg kc-error", "Chat unavailable: " + e.message)));
+    open().catch((e) => log.appendChild(el("div", "kc-msg kc-error", "Chat unavailable: " + e.message)));
   }
 
   window.Keepcart = {reset: () => { localStorage.removeItem(storeKey); }, send: (t) => send(t)};
