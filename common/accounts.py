@@ -12,10 +12,10 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from common.account_tables import StaffUser
+from common.account_tables import LoginFailure, StaffUser
 from common.db import utcnow
 from common.errors import Conflict, InvalidInput, NotFound
 
@@ -131,3 +131,19 @@ def set_password(session: Session, email: str, password: str) -> UserInfo:
     row.session_version += 1
     session.flush()
     return _info(row)
+
+
+def login_failures(session: Session, key: str, since: datetime) -> list[datetime]:
+    """When sign-ins failed under `key` since `since`, oldest first."""
+    return list(session.scalars(select(LoginFailure.at).where(LoginFailure.key == key, LoginFailure.at >= since)
+                                .order_by(LoginFailure.at)))
+
+
+def record_login_failure(session: Session, keys: list[str], now: datetime, forget_before: datetime) -> None:
+    """Count a failed sign-in under each key; failures older than `forget_before` are deleted (the table stays small)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.at < forget_before))
+    session.add_all(LoginFailure(key=key, at=now) for key in keys)
+
+
+def clear_login_failures(session: Session, key: str) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.key == key))

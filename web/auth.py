@@ -7,15 +7,16 @@ The consoles use the HttpOnly, SameSite=Strict cookie; scripts send `Authorizati
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Cookie, Depends, Header, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
 
 from common import accounts, signing
 from common.accounts import UserInfo
+from common.db import unit_of_work, utcnow
 from common.errors import Forbidden, NotFound, Unauthorized
 from web.deps import ComponentsDep
 
@@ -80,42 +81,39 @@ AdminUser = Annotated[UserInfo, Depends(require_role("admin"))]
 
 
 class LoginThrottle:
-    """Failed logins per e-mail (at most `per_email`) and per client address (`per_address`) in `window` s."""
+    """Failed logins per e-mail (at most `per_email`) and per client address (`per_address`) in `window` s.
 
-    def __init__(self, per_email: int = 5, per_address: int = 20, window: float = 900.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_email, self.per_address, self.window, self.clock = per_email, per_address, window, clock
-        self.failures: dict[str, deque[float]] = {}
+    Counted in the database, so `keepcart serve --workers N` cannot be tried N times as often.
+    """
 
-    def _recent(self, key: str) -> deque[float]:
-        q = self.failures.setdefault(key, deque())
-        cutoff = self.clock() - self.window
-        while q and q[0] < cutoff:
-            q.popleft()
-        return q
+    def __init__(self, sessions: sessionmaker[Session], per_email: int = 5, per_address: int = 20,
+                 window: float = 900.0, clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions, self.per_email, self.per_address, self.clock = sessions, per_email, per_address, clock
+        self.window = timedelta(seconds=window)
 
     def _keys(self, email: str, address: str) -> list[tuple[str, int]]:
         return [(f"email:{email}", self.per_email), (f"addr:{address}", self.per_address)]
 
     def retry_after(self, email: str, address: str) -> int:
         """Seconds until this e-mail may be tried again from this address (0: go ahead)."""
-        waits = [q[0] + self.window - self.clock() for key, limit in self._keys(email, address)
-                 if len(q := self._recent(key)) >= limit]
+        now = self.clock()
+        with self.sessions() as session:
+            waits = [(times[-limit] + self.window - now).total_seconds() for key, limit in self._keys(email, address)
+                     if len(times := accounts.login_failures(session, key, now - self.window)) >= limit]
         return int(max(waits)) + 1 if waits else 0
 
     def fail(self, email: str, address: str) -> None:
-        for key, _ in self._keys(email, address):
-            self._recent(key).append(self.clock())
-        if len(self.failures) > 10_000:  # forget idle keys so memory stays bounded
-            for k in [k for k, q in self.failures.items() if not q]:
-                del self.failures[k]
+        now = self.clock()
+        with unit_of_work(self.sessions) as session:
+            accounts.record_login_failure(session, [key for key, _ in self._keys(email, address)], now, now - self.window)
 
     def succeed(self, email: str) -> None:
-        self.failures.pop(f"email:{email}", None)
+        with unit_of_work(self.sessions) as session:
+            accounts.clear_login_failures(session, f"email:{email}")
 
 
 def throttle(request: Request) -> LoginThrottle:
     state = request.app.state
     if getattr(state, "login_throttle", None) is None:
-        state.login_throttle = LoginThrottle()
+        state.login_throttle = LoginThrottle(state.components.sessions)
     return state.login_throttle

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlalchemy import func, select
 
 from common import accounts
+from common.account_tables import LoginFailure
 from common.db import unit_of_work
+from web.auth import LoginThrottle
 from tests.e2e.conftest import app_settings, client  # noqa: F401 - fixtures
 
 PASSWORD = "correct horse battery"
@@ -76,6 +81,25 @@ def test_repeated_failures_are_throttled(client, users):  # noqa: F811
     blocked = login(client, "admin@shop.example")  # even the right password waits now
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     assert login(client, "marketer@shop.example").status_code == 200  # other accounts are unaffected
+
+
+def test_the_throttle_count_is_shared_by_worker_processes_and_expires(sessions):
+    """Two throttles on one database stand for two `keepcart serve --workers` processes."""
+    now = [datetime(2026, 11, 25, 9, 0, tzinfo=UTC)]
+    workers = [LoginThrottle(sessions, per_email=3, per_address=5, window=900, clock=lambda: now[0]) for _ in range(2)]
+    for i in range(3):
+        workers[i % 2].fail("ada@shop.example", "10.0.0.1")
+    assert workers[0].retry_after("ada@shop.example", "10.0.0.9") == 901  # the e-mail is blocked everywhere
+    assert workers[1].retry_after("bob@shop.example", "10.0.0.1") == 0  # 3 of 5 for the address
+    now[0] += timedelta(seconds=901)
+    assert workers[1].retry_after("ada@shop.example", "10.0.0.9") == 0  # the window has passed
+    workers[0].fail("ada@shop.example", "10.0.0.1")  # ... and the expired rows are deleted
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(LoginFailure)) == 2
+    workers[1].succeed("ada@shop.example")
+    assert workers[0].retry_after("ada@shop.example", "10.0.0.1") == 0
+    with sessions() as s:
+        assert accounts.login_failures(s, "addr:10.0.0.1", now[0] - timedelta(hours=1)) == [now[0]]
 
 
 @pytest.mark.parametrize("method, path, body, allowed", [
