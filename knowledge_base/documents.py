@@ -267,7 +267,10 @@ def _json_entries(text: str, path: str) -> list[tuple[int, Any]]:
         start = text.index("[")
     else:
         key = _entries_key(whole, path)
-        start = re.search(rf'{re.escape(json.dumps(key))}\s*:\s*\[', text).end() - 1
+        found = re.search(rf'{re.escape(json.dumps(key))}\s*:\s*\[', text)
+        if found is None:  # the key is written with escapes: line numbers cannot be kept, entries can
+            return [(1, entry) for entry in whole[key]]
+        start = found.end() - 1
     decoder, pos, out = json.JSONDecoder(), start + 1, []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
