@@ -1,0 +1,176 @@
+"""End-to-end chat under load: signed-in shoppers talking to a real `keepcart serve` at once.
+
+Every turn goes the whole way: HTTP, the shopper's message committed, the fine-tuned NLU (int8,
+micro-batched), the dialogue with the shop database or the help-centre index, the events appended.
+Each simulated shopper opens a conversation with a shopper token and sends a short script (order
+status, a policy question, a product search, a cancellation asked and declined) one message after
+the other, as a person would; `--concurrency` shoppers run at once. Reported per level: turns/s,
+turn latency p50/p99, and any non-2xx answer (there should be none). Baseline in the same run: one
+shopper at a time (no contention) and `GET /api/v1/health` (HTTP and database only, no models).
+
+The demo shop is prepared once in the data directory with `keepcart demo --prepare-only` (first run:
+about 2 minutes for the NLU fine-tune). With `--database-url postgresql://...` the same runs on
+PostgreSQL (that database is filled with the demo shop; use a scratch database).
+
+Run: nice -n 10 .venv/bin/python benchmarks/chat_load.py [--concurrency 1 8 32] [--workers 1] [--database-url URL]
+     (writes benchmarks/out/chat_load.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from common import signing  # noqa: E402
+from common.settings import Settings  # noqa: E402
+from common.timing import latency_summary  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "out"
+SCRIPT = ["hi", "where is my order?", "what is your return policy", "do you ship to Norway",
+          "show me blue mugs", "cancel my order", "no", "thanks"]
+
+
+def environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {**os.environ, "KEEPCART_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "KEEPCART_LOG_LEVEL": "WARNING"}
+    if database_url:
+        env["KEEPCART_DATABASE_URL"] = database_url
+    return env
+
+
+def prepare(env: dict[str, str]) -> None:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "demo", "--prepare-only"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"keepcart demo --prepare-only failed:\n{proc.stderr[-3000:]}")
+    print(f"demo shop ready ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # its own process group: stop() ends the workers too
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            # Healthy, and settled: with several workers the first answers while the others still load
+            # their models, which would slow every figure measured meanwhile.
+            times = []
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
+                for _ in range(10):
+                    start = time.perf_counter()
+                    client.get("/api/v1/health").raise_for_status()
+                    times.append(time.perf_counter() - start)
+            if sorted(times)[5] < 0.02:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop(server)
+    raise SystemExit("the server did not become healthy and settled within 180 s")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+async def shopper(client: httpx.AsyncClient, token: str, latencies: list[float], errors: list[str]) -> None:
+    res = await client.post("/api/v1/conversations", json={"shopper_token": token})
+    if res.status_code != 201 and res.status_code != 200:
+        errors.append(f"open {res.status_code}")
+        return
+    conv = res.json()
+    headers = {"Authorization": f"Bearer {conv['token']}"}
+    for i, text in enumerate(SCRIPT):
+        start = time.perf_counter()
+        res = await client.post(f"/api/v1/conversations/{conv['id']}/messages", headers=headers,
+                                json={"text": text, "client_message_id": f"m{i}"})
+        latencies.append((time.perf_counter() - start) * 1000)
+        if res.status_code >= 300:
+            errors.append(f"{text!r}: {res.status_code} {res.text[:120]}")
+
+
+async def level(port: int, secret: str, concurrency: int, shoppers: int, first_customer: int) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    tokens = [signing.shopper_token(secret, f"C{first_customer + i:05d}") for i in range(shoppers)]
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as client:
+        queue = list(tokens)
+
+        async def worker() -> None:
+            while queue:
+                await shopper(client, queue.pop(), latencies, errors)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "shoppers": shoppers, "turns": len(latencies), "seconds": elapsed,
+            "turns_per_second": len(latencies) / elapsed, "turn_ms": latency_summary(latencies),
+            "errors": len(errors), "error_examples": errors[:5]}
+
+
+async def health(port: int, n: int = 200) -> dict:
+    latencies = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        for _ in range(n):
+            start = time.perf_counter()
+            (await client.get("/api/v1/health")).raise_for_status()
+            latencies.append((time.perf_counter() - start) * 1000)
+    return latency_summary(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, default=OUT / "chat_load" / "data")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL of a scratch database (default: SQLite in the data dir)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--shoppers", type=int, default=64, help="shoppers per level (each sends the whole script)")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    env = environment(args.data_dir, args.database_url)
+    prepare(env)
+    secret = Settings(data_dir=args.data_dir).resolved_secret_key()
+    server = serve(env, args.port, args.workers)
+    try:
+        floor = asyncio.run(health(args.port))
+        levels, first = [], 1
+        for concurrency in args.concurrency:
+            levels.append(asyncio.run(level(args.port, secret, concurrency, args.shoppers, first)))
+            first += args.shoppers  # fresh shoppers per level, so no level inherits another's conversations
+    finally:
+        stop(server)
+    database = "postgresql" if args.database_url else "sqlite"
+    report = {"database": database, "workers": args.workers, "script": SCRIPT, "health_ms": floor, "levels": levels,
+              "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()}}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"chat_load_{database}.json").write_text(json.dumps(report, indent=2))
+    print(f"\nchat load on {database}, {args.workers} worker(s), {os.cpu_count()} CPUs; script of {len(SCRIPT)} messages per shopper")
+    print(f"baseline GET /api/v1/health: p50 {floor['p50']:.1f} ms, p99 {floor['p99']:.1f} ms")
+    print(f"{'concurrent shoppers':>20s} {'turns':>6s} {'turns/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}")
+    for lv in levels:
+        print(f"{lv['concurrency']:20d} {lv['turns']:6d} {lv['turns_per_second']:8.1f} {lv['turn_ms']['p50']:8.1f} "
+              f"{lv['turn_ms']['p99']:8.1f} {lv['errors']:7d}")
+        for example in lv["error_examples"]:
+            print(f"    {example}")
+
+
+if __name__ == "__main__":
+    main()
