@@ -44,3 +44,25 @@ def evaluate_cmd(
     for base, m in result["baselines"].items():
         typer.echo(f"{base:<12}hit_rate@{k} {m['hit_rate']:.4f}  ndcg@{k} {m['ndcg']:.4f}")
     typer.echo(f"report -> {report}")
+
+
+@app.command("show")
+def show_cmd(
+    customer: Annotated[Optional[str], typer.Option("--customer", help="Recommend for this customer id.")] = None,
+    similar_to: Annotated[Optional[str], typer.Option("--similar-to", help="Products similar to this product id.")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many products.")] = 5,
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Recommender artifact (default: <data_dir>/models/recommender, written by `keepcart demo` or the shop pipeline).")] = None,
+) -> None:
+    """What the recommender suggests for a shopper, or as "similar to this product", with product names."""
+    from cli.context import session_factory, settings
+    from retention_model.recommend import Recommender
+    from shop.sql_backend import SqlShopBackend
+
+    if (customer is None) == (similar_to is None):
+        raise fail("give exactly one of --customer or --similar-to")
+    model = run_or_fail(Recommender.load, model_dir or settings().data_dir / "models" / "recommender")
+    ids = model.recommend(customer, k) if customer is not None else run_or_fail(model.similar, similar_to, k)
+    names = {p.id: p.name for p in SqlShopBackend(session_factory()).get_products(ids)}
+    typer.echo(f"{'for customer ' + repr(customer) if customer is not None else 'similar to ' + repr(similar_to)}:")
+    for rank, product_id in enumerate(ids, 1):
+        typer.echo(f"{rank:3d}. {product_id:<12} {names.get(product_id, '(not in the shop database)')}")
