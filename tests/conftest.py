@@ -65,3 +65,17 @@ def shared_data() -> Path:
     if not path.exists():
         pytest.skip("../shared/data is absent")
     return path
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh data directory (SQLite inside) for `keepcart` commands run in-process."""
+    from cli import context
+
+    monkeypatch.setenv("KEEPCART_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KEEPCART_DATABASE_URL", raising=False)
+    context.settings.cache_clear()
+    context.engine.cache_clear()
+    yield tmp_path / "data"
+    context.settings.cache_clear()
+    context.engine.cache_clear()

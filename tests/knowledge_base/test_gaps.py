@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,15 +41,9 @@ def test_paraphrases_group_and_questions_the_index_now_answers_come_last(kb: Kno
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder) -> Iterator[Path]:
-    monkeypatch.setenv("KEEPCART_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KEEPCART_DATABASE_URL", raising=False)
-    monkeypatch.setattr(kb_cli, "_embedder", lambda model: embedder)
-    context.settings.cache_clear()
-    context.engine.cache_clear()
-    yield tmp_path / "data"
-    context.settings.cache_clear()
-    context.engine.cache_clear()
+def data_dir(cli_data_dir: Path, monkeypatch: pytest.MonkeyPatch, embedder) -> Path:
+    monkeypatch.setattr(kb_cli, "_embedder", lambda model: embedder)  # the session's model, not a second load
+    return cli_data_dir
 
 
 def test_kb_gaps_reads_missed_questions_from_the_transcripts(sources: Path, tmp_path: Path, data_dir: Path):

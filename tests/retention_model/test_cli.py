@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from cli import context
 from cli.main import app
 from tests.retention_model.factories import synthetic_lines
 
@@ -15,14 +13,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KEEPCART_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KEEPCART_DATABASE_URL", raising=False)
-    context.settings.cache_clear()
-    context.engine.cache_clear()
-    yield tmp_path / "data"
-    context.settings.cache_clear()
-    context.engine.cache_clear()
+def data_dir(cli_data_dir: Path) -> Path:
+    return cli_data_dir
 
 
 @pytest.fixture(scope="module")

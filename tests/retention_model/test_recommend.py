@@ -99,30 +99,21 @@ def test_time_split_evaluation_reports_baselines() -> None:
     assert report["hit_rate"] >= report["baselines"]["popularity"]["hit_rate"]
 
 
-def test_keepcart_recommend_show(model: Recommender, tmp_path, monkeypatch) -> None:
+def test_keepcart_recommend_show(model: Recommender, tmp_path, cli_data_dir) -> None:
     from typer.testing import CliRunner
 
-    from cli import context
     from cli.main import app
 
-    monkeypatch.setenv("KEEPCART_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KEEPCART_DATABASE_URL", raising=False)
-    context.settings.cache_clear()
-    context.engine.cache_clear()
     model.save(tmp_path / "rec")
-    try:
-        runner = CliRunner()
-        shown = runner.invoke(app, ["recommend", "show", "--customer", "solo", "--k", "2", "--model", str(tmp_path / "rec")])
-        assert shown.exit_code == 0, shown.output
-        lines = shown.output.splitlines()
-        assert lines[0] == "for customer 'solo':" and {lines[1].split()[1], lines[2].split()[1]} == {"teapot", "tea"}
-        assert "(not in the shop database)" in lines[1]  # names come from the shop, which is empty here
-        similar = runner.invoke(app, ["recommend", "show", "--similar-to", "mug", "--k", "1", "--model", str(tmp_path / "rec")])
-        assert similar.exit_code == 0 and similar.output.splitlines()[1].split()[1] == "grinder"
-        unknown = runner.invoke(app, ["recommend", "show", "--similar-to", "nope", "--model", str(tmp_path / "rec")])
-        assert unknown.exit_code == 1 and "unknown product 'nope'" in unknown.output
-        both = runner.invoke(app, ["recommend", "show", "--customer", "solo", "--similar-to", "mug"])
-        assert both.exit_code == 1 and "exactly one of" in both.output
-    finally:
-        context.settings.cache_clear()
-        context.engine.cache_clear()
+    runner = CliRunner()
+    shown = runner.invoke(app, ["recommend", "show", "--customer", "solo", "--k", "2", "--model", str(tmp_path / "rec")])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "for customer 'solo':" and {lines[1].split()[1], lines[2].split()[1]} == {"teapot", "tea"}
+    assert "(not in the shop database)" in lines[1]  # names come from the shop, which is empty here
+    similar = runner.invoke(app, ["recommend", "show", "--similar-to", "mug", "--k", "1", "--model", str(tmp_path / "rec")])
+    assert similar.exit_code == 0 and similar.output.splitlines()[1].split()[1] == "grinder"
+    unknown = runner.invoke(app, ["recommend", "show", "--similar-to", "nope", "--model", str(tmp_path / "rec")])
+    assert unknown.exit_code == 1 and "unknown product 'nope'" in unknown.output
+    both = runner.invoke(app, ["recommend", "show", "--customer", "solo", "--similar-to", "mug"])
+    assert both.exit_code == 1 and "exactly one of" in both.output
