@@ -13,13 +13,14 @@ ACTION_EXECUTED = "action_executed"
 FORM_SET = "form_set"
 KNOWLEDGE_RETRIEVED = "knowledge_retrieved"
 KNOWLEDGE_MISSED = "knowledge_missed"  # a policy question the help centre could not answer: a content gap
+LABEL_CORRECTED = "label_corrected"  # staff set the right intent of a shopper message (next training run)
 BOT_UTTERED = "bot_uttered"
 HANDED_OFF = "handed_off"
 OFFER_PRESENTED = "offer_presented"
 
 EVENT_TYPES = frozenset(
     {CONVERSATION_STARTED, USER_UTTERED, INTENT_PARSED, ACTION_EXECUTED, FORM_SET, KNOWLEDGE_RETRIEVED, KNOWLEDGE_MISSED,
-     BOT_UTTERED, HANDED_OFF, OFFER_PRESENTED}
+     BOT_UTTERED, HANDED_OFF, OFFER_PRESENTED, LABEL_CORRECTED}
 )
 
 

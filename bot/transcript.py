@@ -69,6 +69,14 @@ class TranscriptStore:
                                    .order_by(EventRow.seq)).all()
             return [_event(r) for r in rows]
 
+    def list_conversations(self, status: str | None = None, limit: int = 50) -> list[ConversationInfo]:
+        """Most recently active first, optionally only those with `status` (open, handed_off)."""
+        with self._sessions() as session:
+            query = select(ConversationRow).order_by(ConversationRow.last_event_at.desc(), ConversationRow.id).limit(limit)
+            if status:
+                query = query.where(ConversationRow.status == status)
+            return [_info(r) for r in session.scalars(query)]
+
     def events_of_type(self, event_type: str, since: datetime) -> list[tuple[str, Event]]:
         """(conversation id, event) of one type from every conversation since `since`, oldest first (reports)."""
         with self._sessions() as session:

@@ -68,3 +68,33 @@ def evaluate(
     _, table = run_or_fail(evaluate_nlu, model, data, report, predictions, progress=True, quantize=quantize)
     typer.echo(table)
     typer.echo(f"\nreport written to {report}" + (f", predictions to {predictions}" if predictions else ""))
+
+
+@app.command()
+def corrections(
+    out: Annotated[Path, typer.Option("--out", help="CSV (text,intent) to write: add it to the next `keepcart nlu train --data`.")],
+    days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Corrections made in the last N days.")] = 365,
+) -> None:
+    """Export the intents support staff corrected in transcripts as training data."""
+    import csv
+    from datetime import timedelta
+
+    from bot.policy import INTENT_ACTIONS
+    from bot.staff import StaffDesk
+    from bot.transcript import TranscriptStore
+    from cli.context import session_factory
+    from common.db import utcnow
+
+    desk = StaffDesk(TranscriptStore(session_factory()), INTENT_ACTIONS)
+    # One row per wording: the latest label wins, so training never sees one text under two intents.
+    rows = list({c.text.strip().lower(): c for c in desk.corrections(utcnow() - timedelta(days=days))}.values())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "intent"])
+        writer.writerows((c.text, c.intent) for c in rows)
+    by_intent: dict[str, int] = {}
+    for c in rows:
+        by_intent[c.intent] = by_intent.get(c.intent, 0) + 1
+    summary = ", ".join(f"{intent} {n}" for intent, n in sorted(by_intent.items(), key=lambda kv: -kv[1]))
+    typer.echo(f"{len(rows)} corrected message(s) from the last {days} days -> {out}" + (f" ({summary})" if rows else ""))

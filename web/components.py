@@ -13,6 +13,8 @@ from bot.chat import ChatService
 from bot.dialogue import DialogueManager
 from bot.keyword_parser import KeywordParser
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
+from bot.policy import INTENT_ACTIONS
+from bot.staff import StaffDesk
 from bot.transcript import TranscriptStore
 from common.artifacts import MANIFEST
 from common.db import make_engine, make_session_factory
@@ -35,6 +37,7 @@ class Components:
     knowledge: KnowledgeSource | None
     retention: RetentionAdvisor | None
     chat: ChatService
+    staff: StaffDesk
 
 
 def load_parser(settings: Settings) -> Parser:
@@ -95,4 +98,4 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     retention = retention or load_retention(settings, sessions)
     dialogue = DialogueManager(parser, shop, knowledge, retention)
     return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
-                      retention, ChatService(store, dialogue))
+                      retention, ChatService(store, dialogue), StaffDesk(store, INTENT_ACTIONS))
