@@ -44,6 +44,7 @@ class TurnReply(BaseModel):
     message: Message = Field(description="The shopper's message as stored")
     replies: list[Message]
     replayed: bool = Field(description="True when this client_message_id had already been answered")
+    status: str = Field("open", description="The conversation's status after the turn: handed_off while a person is in charge")
 
 
 class History(BaseModel):

@@ -13,12 +13,14 @@ from types import SimpleNamespace
 import pytest
 
 from bot.keyword_parser import KeywordParser
-from common.db import make_engine, make_session_factory
+from common import accounts
+from common.db import make_engine, make_session_factory, unit_of_work
 from common.migrate import upgrade
 from common.settings import Settings
 from tests.factories import small_shop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+STAFF = ("sam@shop.example", "support rocks!")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-quic",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -60,7 +62,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(data_dir=data, secret_key="b" * 40, demo_mode=True)
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
-    small_shop(make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    small_shop(sessions)
+    with unit_of_work(sessions) as session:
+        accounts.create_user(session, STAFF[0], STAFF[1], "staff")
     app = create_app(settings, build_components(settings, migrate=False, parser=PolicyAwareParser(), engine=engine,
                                                 knowledge=MarkdownKnowledge()))
     port = free_port()

@@ -83,3 +83,27 @@ def test_a_message_typed_while_the_conversation_opens_waits_for_it(server, brows
     page.wait_for_selector(".kc-bot .kc-bubble strong")
     assert page.locator(".kc-shopper .kc-bubble").last.inner_text() == "what is your return policy"
     page.close()
+
+
+def test_a_persons_reply_reaches_the_shopper_while_the_bot_waits(server, browser):
+    import httpx
+
+    from tests.browser.conftest import STAFF
+
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.evaluate("window.Keepcart.reset()")
+    page.reload()
+    page.fill(".kc-input", "I want to talk to a human")
+    page.press(".kc-input", "Enter")
+    page.wait_for_selector(".kc-bot .kc-bubble")
+    conversation_id = page.evaluate("JSON.parse(localStorage.getItem('keepcart.conversation.anon')).id")
+    token = httpx.post(server + "/api/v1/auth/login", json={"email": STAFF[0], "password": STAFF[1]}).json()["token"]
+    staff = {"Authorization": f"Bearer {token}"}
+    reply = "Hi, Sam here <img src=x onerror=alert(1)>"
+    assert httpx.post(f"{server}/api/v1/staff/conversations/{conversation_id}/messages", headers=staff,
+                      json={"text": reply}).status_code == 201
+    page.wait_for_selector(".kc-agent .kc-bubble", timeout=10_000)  # polled: the shopper sent nothing
+    assert page.locator(".kc-agent .kc-bubble").inner_text() == reply and page.locator(".kc-log img").count() == 0
+    httpx.post(f"{server}/api/v1/staff/conversations/{conversation_id}/release", headers=staff).raise_for_status()
+    page.close()

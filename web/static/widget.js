@@ -58,7 +58,11 @@
     return bubble;
   }
 
+  const shown = new Set();  // seqs already on screen: the history and polling may both bring one
+
   function render(msg) {
+    if (shown.has(msg.seq)) return;
+    shown.add(msg.seq);
     const row = el("div", "kc-msg kc-" + msg.role);
     row.dataset.seq = msg.seq;
     row.appendChild(richText(msg.text, msg.role !== "shopper"));
@@ -94,14 +98,27 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // While a person is in charge, their replies arrive without the shopper sending anything: poll.
+  let polling = null;
+  function watch(status) {
+    if (status === "handed_off" && !polling) polling = setInterval(() => refresh().catch(() => {}), cfg.pollMs || 3000);
+    if (status !== "handed_off" && polling) { clearInterval(polling); polling = null; }
+  }
+
+  async function refresh() {
+    const history = await api("GET", "/api/v1/conversations/" + conv.id + "/messages");
+    history.messages.forEach(render);
+    watch(history.status);
+  }
+
   async function ensureConversation() {
     const saved = localStorage.getItem(storeKey);
     if (saved) {
       conv = JSON.parse(saved);
       try {
-        const history = await api("GET", "/api/v1/conversations/" + conv.id + "/messages");
         log.textContent = "";
-        history.messages.forEach(render);
+        shown.clear();
+        await refresh();
         return;
       } catch (e) {
         conv = null;
@@ -134,6 +151,7 @@
       const turn = await api("POST", "/api/v1/conversations/" + conv.id + "/messages", {text, client_message_id: clientId});
       render(turn.message);
       turn.replies.forEach(render);
+      watch(turn.status);
     } catch (e) {
       const row = el("div", "kc-msg kc-error", "Not sent: " + e.message + " ");
       if (!e.status || e.status >= 500) {
