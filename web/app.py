@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from common.settings import Settings, load_settings
 from web import errors
 from web.components import Components, build_components
-from web.routes import auth, conversations, customers, demo, health, offers, staff
+from web.routes import auth, console, conversations, customers, demo, health, offers, staff
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.include_router(offers.coupons_router)
     app.include_router(customers.router)
     app.include_router(staff.router)
+    app.include_router(console.router)
     if settings.demo_mode:
         app.include_router(demo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
