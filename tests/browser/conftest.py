@@ -90,3 +90,12 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+def fresh_chat(browser, server: str):  # type: ignore[no-untyped-def]
+    """A page whose widget starts a new, anonymous conversation."""
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.evaluate("window.Keepcart.reset()")
+    page.reload()
+    return page

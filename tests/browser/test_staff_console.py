@@ -5,16 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.conftest import STAFF
+from tests.browser.conftest import STAFF, fresh_chat
 
 pytestmark = pytest.mark.browser
 
 
 def test_staff_take_over_a_waiting_shopper_from_the_console(server, browser):
-    shopper = browser.new_page()
-    shopper.goto(server + "/")
-    shopper.evaluate("window.Keepcart.reset()")
-    shopper.reload()
+    shopper = fresh_chat(browser, server)
     typed = "<img src=x onerror=\"document.body.dataset.pwned='1'\"> I need a human"
     shopper.fill(".kc-input", typed)
     shopper.press(".kc-input", "Enter")

@@ -88,12 +88,9 @@ def test_a_message_typed_while_the_conversation_opens_waits_for_it(server, brows
 def test_a_persons_reply_reaches_the_shopper_while_the_bot_waits(server, browser):
     import httpx
 
-    from tests.browser.conftest import STAFF
+    from tests.browser.conftest import STAFF, fresh_chat
 
-    page = browser.new_page()
-    page.goto(server + "/")
-    page.evaluate("window.Keepcart.reset()")
-    page.reload()
+    page = fresh_chat(browser, server)
     page.fill(".kc-input", "I want to talk to a human")
     page.press(".kc-input", "Enter")
     page.wait_for_selector(".kc-bot .kc-bubble")
