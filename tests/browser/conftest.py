@@ -21,6 +21,7 @@ from tests.factories import small_shop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STAFF = ("sam@shop.example", "support rocks!")
+MARKETER = ("mia@shop.example", "marketing rocks!")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-quic",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -66,6 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     small_shop(sessions)
     with unit_of_work(sessions) as session:
         accounts.create_user(session, STAFF[0], STAFF[1], "staff")
+        accounts.create_user(session, MARKETER[0], MARKETER[1], "marketer")
     app = create_app(settings, build_components(settings, migrate=False, parser=PolicyAwareParser(), engine=engine,
                                                 knowledge=MarkdownKnowledge()))
     port = free_port()

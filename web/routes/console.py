@@ -1,4 +1,5 @@
-"""The support console page. Its script talks to the staff API with the session cookie."""
+"""The console pages (support at /staff, retention offers at /marketing). Their scripts talk to the
+staff and offers APIs with the session cookie; every action is checked by the API, not the page."""
 
 from __future__ import annotations
 
@@ -8,13 +9,23 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 router = APIRouter(tags=["console"])
-PAGE = Path(__file__).parent.parent / "templates" / "staff.html"
+TEMPLATES = Path(__file__).parent.parent / "templates"
 # Only our own script and styles run on the page: even a shopper's text that slipped into the DOM as
 # markup could not execute (it is rendered with textContent; this is the second line of defence).
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
+def _page(name: str) -> HTMLResponse:
+    return HTMLResponse((TEMPLATES / name).read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
+
+
 @router.get("/staff", response_class=HTMLResponse, include_in_schema=False)
 def staff_page() -> HTMLResponse:
-    """The support console (sign-in form first; every action is checked by the API)."""
-    return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
+    """The support console: conversations waiting for a person, transcripts, take-over, labels."""
+    return _page("staff.html")
+
+
+@router.get("/marketing", response_class=HTMLResponse, include_in_schema=False)
+def marketing_page() -> HTMLResponse:
+    """The retention offers console: rules, budgets, previews and results against the hold-out."""
+    return _page("marketing.html")

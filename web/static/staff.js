@@ -1,45 +1,12 @@
 /* Keepcart support console: conversations waiting for a person, what the bot understood of each
  * message, take-over, hand-back and label corrections. Uses only /api/v1 with the staff session
- * cookie. Everything shoppers typed is shown with textContent: it is never parsed as HTML.
+ * cookie (console.js). Everything shoppers typed is shown with textContent: never parsed as HTML.
  */
 (function () {
   "use strict";
-  const $ = (id) => document.getElementById(id);
+  const {$, el, api, signIn} = window.KeepcartConsole;
   let current = null;  // the conversation on screen
   let listTimer = null;
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  async function api(method, path, body) {
-    const res = await fetch(path, {method, credentials: "same-origin",
-      headers: {"Content-Type": "application/json"}, body: body ? JSON.stringify(body) : undefined});
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error(data.detail || res.statusText), {status: res.status});
-    return data;
-  }
-
-  function showLogin(message) {
-    $("desk").hidden = true; $("logout").hidden = true; $("login").hidden = false;
-    $("who").textContent = ""; $("login-error").textContent = message || "";
-    if (listTimer) { clearInterval(listTimer); listTimer = null; }
-  }
-
-  async function start() {
-    try {
-      const me = await api("GET", "/api/v1/auth/me");
-      $("who").textContent = "— " + me.email + " (" + me.role + ")";
-      $("login").hidden = true; $("desk").hidden = false; $("logout").hidden = false;
-      await loadList();
-      listTimer = setInterval(() => loadList().catch(() => {}), 5000);
-    } catch (e) {
-      showLogin(e.status === 401 ? "" : e.message);
-    }
-  }
 
   async function loadList() {
     const waiting = $("waiting-only").checked;
@@ -147,15 +114,9 @@
     }
   }
 
-  $("login").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const f = new FormData($("login"));
-    try {
-      await api("POST", "/api/v1/auth/login", {email: f.get("email"), password: f.get("password")});
-      await start();
-    } catch (e) { showLogin(e.message); }
-  });
-  $("logout").addEventListener("click", async () => { await api("POST", "/api/v1/auth/logout").catch(() => {}); current = null; showLogin(); });
   $("waiting-only").addEventListener("change", () => loadList().catch(() => {}));
-  start();
+  signIn(async () => {
+    await loadList();
+    listTimer = setInterval(() => loadList().catch(() => {}), 5000);
+  }, () => { current = null; if (listTimer) { clearInterval(listTimer); listTimer = null; } });
 })();
