@@ -29,6 +29,8 @@ def run_server(host: str, port: int, workers: int = 1, demo: bool = False) -> No
     settings.resolved_secret_key()  # create it before workers race to
     context.session_factory(migrate=True)
     typer.secho(f"Keepcart is serving on http://{host}:{port} (loading the models takes a few seconds)", fg="green", bold=True)
+    typer.echo(f"consoles: http://{host}:{port}/staff (support), http://{host}:{port}/marketing (offers); "
+               "accounts: keepcart users create EMAIL --role staff|marketer|admin")
     if workers > 1:
         tcp_listener_for_workers()
     uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
