@@ -22,10 +22,13 @@ def test_staff_take_over_a_waiting_shopper_from_the_console(server, browser):
     console.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     response = console.goto(server + "/staff")
     assert "script-src 'self'" in response.headers["content-security-policy"]
+    console.wait_for_selector("form#login")
+    assert not console.is_visible("#desk")  # nothing of the desk before signing in
     console.fill("input[name=email]", STAFF[0])
     console.fill("input[name=password]", STAFF[1])
     console.click("form#login button")
     console.wait_for_selector("#conversations li:not(.hint)")
+    assert not console.is_visible("form#login")  # the sign-in form is gone once signed in
     console.click("#conversations li >> nth=0")
     console.wait_for_selector(".ev-shopper")
     assert console.locator(".ev-shopper").first.evaluate("n => n.firstChild.textContent") == typed  # shown as text
