@@ -22,6 +22,7 @@ class TurnResult:
     user_event: Event
     replies: list[Event]
     replayed: bool = False
+    status: str | None = None  # the conversation's status after an answered turn; None for a replay
 
 
 class ChatService:
@@ -60,4 +61,5 @@ class ChatService:
         tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
         status = "handed_off" if any(e.type == ev.HANDED_OFF for e in tagged) else None
         stored = self.store.append(conversation_id, tagged, status=status)
-        return TurnResult(user_event, [e for e in stored if e.type == ev.BOT_UTTERED])
+        after = "handed_off" if state.handed_off or status else "open"  # the bot never ends a hand-off itself
+        return TurnResult(user_event, [e for e in stored if e.type == ev.BOT_UTTERED], status=after)

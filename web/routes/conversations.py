@@ -48,7 +48,7 @@ def send_message(body: NewMessage, conversation: ConversationDep, components: Co
         raise InvalidInput(f"text: longer than {limit} characters")
     result = components.chat.send(conversation.id, text, body.client_message_id)
     return TurnReply(message=to_message(result.user_event), replies=[to_message(e) for e in result.replies], replayed=result.replayed,
-                     status=components.store.get(conversation.id).status)
+                     status=result.status or conversation.status)
 
 
 @router.get("/{conversation_id}/messages", response_model=History)
