@@ -32,7 +32,7 @@ from knowledge_base import evaluation as ev  # noqa: E402
 from knowledge_base.building import default_sources  # noqa: E402
 from knowledge_base.embedder import Embedder  # noqa: E402
 from knowledge_base.index import KnowledgeBase  # noqa: E402
-from common.timing import latency_summary  # noqa: E402
+from common.timing import call_times_ms, latency_summary  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "bitext"
 OUT = ROOT / "benchmarks" / "out"
@@ -174,11 +174,7 @@ def main() -> None:
     sample = [queries[i] for i in test_idx[:300]]
     for q in sample[:10]:
         kb.search(q)
-    lat = []
-    for q in sample:
-        t = time.perf_counter()
-        kb.answer(q)
-        lat.append((time.perf_counter() - t) * 1000)
+    lat = call_times_ms(kb.answer, sample)
 
     report = {
         "data": "bitext_4.5k_entities.csv + bitext_6.5k_entities.csv, de-duplicated",

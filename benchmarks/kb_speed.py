@@ -34,22 +34,12 @@ from knowledge_base.documents import load_documents  # noqa: E402
 from knowledge_base.embedder import Embedder  # noqa: E402
 from knowledge_base.index import KnowledgeBase  # noqa: E402
 from knowledge_base.vector_index import VectorIndex  # noqa: E402
-from common.timing import latency_summary  # noqa: E402
+from common.timing import call_times_ms, latency_summary  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 BASELINE_BUILD = {"batch_size": 32, "max_seq_length": None}  # the settings before issue 4
 
 
-percentiles = latency_summary
-
-
-def timed(fn, items) -> list[float]:  # type: ignore[no-untyped-def]
-    out = []
-    for item in items:
-        start = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def help_centre(embedder: Embedder, float32: Embedder) -> tuple[dict, KnowledgeBase, list[str]]:
@@ -82,9 +72,9 @@ def help_centre(embedder: Embedder, float32: Embedder) -> tuple[dict, KnowledgeB
         kb.answer(q)
     answer_ms, embed_ms, bm25_ms = [], [], []
     for q in queries:  # interleaved, so a burst of load on the shared host hits all three alike
-        answer_ms += timed(kb.answer, [q])
-        embed_ms += timed(lambda text: embedder.encode([text]), [q])
-        bm25_ms += timed(lambda text: kb.bm25_.scores(text), [q])
+        answer_ms += call_times_ms(kb.answer, [q])
+        embed_ms += call_times_ms(lambda text: embedder.encode([text]), [q])
+        bm25_ms += call_times_ms(lambda text: kb.bm25_.scores(text), [q])
     n = len(kb.passages_)
     return {
         "documents": len(kb.documents_), "passages": n,
@@ -97,8 +87,8 @@ def help_centre(embedder: Embedder, float32: Embedder) -> tuple[dict, KnowledgeB
         "section_passages_per_second": {name: len(sections) / min(runs) for name, runs in section_runs.items()},
         "section_passage_mean_words": float(np.mean([len(s.split()) for s in sections])),
         "queries": len(queries),
-        "answer_ms": percentiles(answer_ms), "query_embedding_ms": percentiles(embed_ms),
-        "bm25_only_search_ms": percentiles(bm25_ms),
+        "answer_ms": latency_summary(answer_ms), "query_embedding_ms": latency_summary(embed_ms),
+        "bm25_only_search_ms": latency_summary(bm25_ms),
     }, kb, queries
 
 
@@ -128,10 +118,10 @@ def synthetic(kb: KnowledgeBase, n: int, kind: str, queries: list[str], seed: in
     qtexts = [queries[i % len(queries)] for i in range(300)]
     for q, v in zip(qtexts[:10], qvecs[:10]):
         big.search(q, query_vector=v)
-    lat = timed(lambda i: big.search(qtexts[i], k=5, query_vector=qvecs[i]), range(300))
-    dense_lat = timed(lambda i: big.vectors_.search(qvecs[i][None, :], 50), range(300))
-    return {"passages": n, "index": kind, "add_seconds": index_s, "hybrid_search_ms": percentiles(lat),
-            "faiss_top50_ms": percentiles(dense_lat), "_big": big, "_q": qvecs, "_planted": planted}
+    lat = call_times_ms(lambda i: big.search(qtexts[i], k=5, query_vector=qvecs[i]), range(300))
+    dense_lat = call_times_ms(lambda i: big.vectors_.search(qvecs[i][None, :], 50), range(300))
+    return {"passages": n, "index": kind, "add_seconds": index_s, "hybrid_search_ms": latency_summary(lat),
+            "faiss_top50_ms": latency_summary(dense_lat), "_big": big, "_q": qvecs, "_planted": planted}
 
 
 def main() -> None:

@@ -26,23 +26,17 @@ from bot.nlu.batching import BatchingParser  # noqa: E402
 from bot.nlu.evaluation import entity_metrics  # noqa: E402
 from bot.nlu.model import NLUModel  # noqa: E402
 from bot.nlu.training_data import load_examples  # noqa: E402
-from common.timing import latency_summary  # noqa: E402
+from common.timing import call_times_ms, latency_summary  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 
 
-percentiles = latency_summary
 
 
 def single_latency(parse, texts: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
     for t in texts[:5]:
         parse(t)
-    times = []
-    for t in texts:
-        start = time.perf_counter()
-        parse(t)
-        times.append((time.perf_counter() - start) * 1000)
-    return percentiles(times)
+    return latency_summary(call_times_ms(parse, texts))
 
 
 def batched_throughput(model: NLUModel, texts: list[str], batch: int = 32) -> float:
@@ -73,7 +67,7 @@ def concurrent_throughput(model: NLUModel, texts: list[str], clients: int = 16) 
         for th in threads:
             th.join()
         seconds = time.perf_counter() - start
-    return {"msgs_per_s": round(len(texts) / seconds, 1), "clients": clients, **{f"latency_{k}": v for k, v in percentiles(latencies).items()}}
+    return {"msgs_per_s": round(len(texts) / seconds, 1), "clients": clients, **{f"latency_{k}": v for k, v in latency_summary(latencies).items()}}
 
 
 def quality(model: NLUModel, examples: list) -> dict[str, float]:  # type: ignore[type-arg]

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from bot.nlu.training_data import Example
 from bot.nlu.types import OUT_OF_SCOPE, Parse
-from common.timing import latency_summary
+from common.timing import call_times_ms, latency_summary
 
 
 class Parser(Protocol):
@@ -78,12 +78,7 @@ def measure_latency(parser: Parser, texts: list[str], n: int = 200) -> dict[str,
     sample = texts[:n] or ["hello"]
     for t in sample[:2]:
         parser.parse(t)
-    times = []
-    for t in sample:
-        start = time.perf_counter()
-        parser.parse(t)
-        times.append((time.perf_counter() - start) * 1000)
-    return latency_summary(times)
+    return latency_summary(call_times_ms(parser.parse, sample))
 
 
 def evaluate(parser: Parser, examples: list[Example], batch_size: int = 64, progress: bool = True,
