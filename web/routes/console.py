@@ -3,7 +3,9 @@ staff and offers APIs with the session cookie; every action is checked by the AP
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from string import Template
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -15,17 +17,24 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
-def _page(name: str) -> HTMLResponse:
-    return HTMLResponse((TEMPLATES / name).read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
+@cache
+def _page(title: str, script: str, desk: str) -> str:
+    """A console page: the shared shell (sign-in form, header) around one desk, built once."""
+    shell = Template((TEMPLATES / "console.html").read_text(encoding="utf-8"))
+    return shell.substitute(title=title, script=script, desk=(TEMPLATES / desk).read_text(encoding="utf-8").rstrip("\n"))
+
+
+def _respond(html: str) -> HTMLResponse:
+    return HTMLResponse(html, headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY"})
 
 
 @router.get("/staff", response_class=HTMLResponse, include_in_schema=False)
 def staff_page() -> HTMLResponse:
     """The support console: conversations waiting for a person, transcripts, take-over, labels."""
-    return _page("staff.html")
+    return _respond(_page("support console", "staff.js", "staff_desk.html"))
 
 
 @router.get("/marketing", response_class=HTMLResponse, include_in_schema=False)
 def marketing_page() -> HTMLResponse:
     """The retention offers console: rules, budgets, previews and results against the hold-out."""
-    return _page("marketing.html")
+    return _respond(_page("retention offers", "marketing.js", "marketing_desk.html"))
