@@ -1,8 +1,10 @@
 """One chat turn end to end, minus HTTP: persist the message, rebuild state, answer, persist.
 
 The shopper's message is committed before the dialogue runs, so it is never lost even if
-answering fails; a retry with the same client message id then answers it without storing
-it twice, and a retry after a complete turn returns the replies already given.
+answering fails. The answer is then one unit of work (`common.db.turn_transaction`): the shop
+changes, the offer exposure and coupon and the bot's events commit together or not at all. The
+turn first claims the conversation (a row lock), so a retry sent while the first answer is still
+running waits for it and returns the same replies, and nothing is ever answered twice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from bot.dialogue import DialogueManager
 from bot.events import Event
 from bot.state import ConversationState
 from bot.transcript import TranscriptStore
+from common.db import turn_transaction
 from common.errors import Conflict
 
 
@@ -41,9 +44,6 @@ class ChatService:
                 return self._answer(conversation_id, existing_new)
         if existing.payload.get("text") != text:
             raise Conflict("client_message_id was already used for a different message")
-        replies = self._replies_to(conversation_id, existing)
-        if replies is not None:
-            return TurnResult(existing, replies, replayed=True)
         return self._answer(conversation_id, existing)
 
     def _replies_to(self, conversation_id: str, user_event: Event) -> list[Event] | None:
@@ -55,11 +55,20 @@ class ChatService:
         return [e for e in turn if e.type == ev.BOT_UTTERED]
 
     def _answer(self, conversation_id: str, user_event: Event) -> TurnResult:
-        history = self.store.events(conversation_id)
-        state = ConversationState.from_events(conversation_id, [e for e in history if (e.seq or 0) < (user_event.seq or 0)])
-        turn = self.dialogue.handle(state, str(user_event.payload["text"]))
-        tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
-        status = "handed_off" if any(e.type == ev.HANDED_OFF for e in tagged) else None
-        stored = self.store.append(conversation_id, tagged, status=status)
+        """Answer `user_event` once: under the conversation's claim, replay an answer given meanwhile."""
+        text = str(user_event.payload["text"])
+        parse = self.dialogue.understand(text)  # outside the transaction: the model needs no lock
+        with turn_transaction(self.store.sessions):
+            self.store.claim(conversation_id)
+            replies = self._replies_to(conversation_id, user_event)
+            if replies is not None:
+                return TurnResult(user_event, replies, replayed=True)
+            history = self.store.events(conversation_id)
+            # Everything answered so far, in claim order: a message sent while another turn ran sees that turn's end.
+            state = ConversationState.from_events(conversation_id, [e for e in history if e.seq != user_event.seq])
+            turn = self.dialogue.handle(state, text, parse)
+            tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
+            status = "handed_off" if any(e.type == ev.HANDED_OFF for e in tagged) else None
+            stored = self.store.append(conversation_id, tagged, status=status)
         after = "handed_off" if state.handed_off or status else "open"  # the bot never ends a hand-off itself
         return TurnResult(user_event, [e for e in stored if e.type == ev.BOT_UTTERED], status=after)

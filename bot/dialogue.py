@@ -15,6 +15,7 @@ from typing import Any
 from bot import events as ev
 from bot.events import BotMessage, Event
 from bot.policy import Decision, decide
+from bot.nlu.types import Parse
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import Reply, render
 from bot.state import ConversationState
@@ -95,8 +96,12 @@ class DialogueManager:
                  retention: RetentionAdvisor | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.parser, self.shop, self.knowledge, self.retention, self.clock = parser, shop, knowledge, retention, clock
 
-    def handle(self, state: ConversationState, text: str) -> Turn:
-        parse = self.parser.parse(text)
+    def understand(self, text: str) -> Parse:
+        """The NLU's reading of one message (kept apart so a turn can parse before taking its locks)."""
+        return self.parser.parse(text)
+
+    def handle(self, state: ConversationState, text: str, parse: Parse | None = None) -> Turn:
+        parse = parse or self.understand(text)
         events = [Event(ev.INTENT_PARSED, parse.to_dict())]
         if state.handed_off:  # a person is in charge: record what we understood, stay quiet
             return Turn(events, [])

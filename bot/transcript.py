@@ -45,6 +45,10 @@ class TranscriptStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
     def create(self, customer_id: str | None, channel: str = "widget") -> ConversationInfo:
         conversation_id = str(uuid.uuid4())
         now = utcnow()
@@ -83,6 +87,18 @@ class TranscriptStore:
             rows = session.scalars(select(EventRow).where(EventRow.type == event_type, EventRow.created_at >= since)
                                    .order_by(EventRow.created_at, EventRow.id)).all()
             return [(r.conversation_id, _event(r)) for r in rows]
+
+    def claim(self, conversation_id: str) -> None:
+        """Lock the conversation for the running turn (inside `common.db.turn_transaction`).
+
+        A second request for the same conversation waits here until the first turn commits, then
+        sees its replies: a retry is answered once, and turns of one conversation never interleave.
+        """
+        with self._sessions() as session:
+            found = session.scalar(select(ConversationRow.id).where(ConversationRow.id == conversation_id).with_for_update())
+            if found is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            session.commit()
 
     def find_message(self, conversation_id: str, client_message_id: str) -> Event | None:
         with self._sessions() as session:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -74,8 +75,60 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+# The connection of the chat turn running in this context (thread or task), if any.
+_turn_connection: ContextVar[Connection | None] = ContextVar("keepcart_turn_connection", default=None)
+
+
+class TurnSessions(sessionmaker[Session]):
+    """A session factory whose sessions join the running turn's transaction, when there is one.
+
+    Inside `turn_transaction`, every `sessions()` call (the shop, the transcript store, the offer
+    agent...) gets a session on the turn's connection that works in a SAVEPOINT: its `commit()`
+    releases the savepoint, its `rollback()` undoes only its own work, and nothing is durable until
+    the turn commits. So a turn's message, shop changes, offer exposure, coupon and events commit
+    together or not at all, without every port having to take a session argument.
+    """
+
+    def __call__(self, **local_kw: Any) -> Session:
+        conn = _turn_connection.get()
+        if conn is not None and conn.engine is self.kw.get("bind") and "bind" not in local_kw:
+            local_kw = {**local_kw, "bind": conn, "join_transaction_mode": "create_savepoint"}
+        return super().__call__(**local_kw)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return TurnSessions(engine, expire_on_commit=False)
+
+
+def in_turn() -> bool:
+    """True inside `turn_transaction` (ports may rely on its locks)."""
+    return _turn_connection.get() is not None
+
+
+@contextmanager
+def turn_transaction(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """One transaction for a whole chat turn; commits when the block ends without error.
+
+    SQLite takes the database's write lock at once (BEGIN IMMEDIATE), so two turns never interleave
+    and never fail on a late lock upgrade; on PostgreSQL the caller locks the rows it needs
+    (the conversation row, see `TranscriptStore.claim`).
+    """
+    engine = factory.kw["bind"]
+    if _turn_connection.get() is not None:
+        raise RuntimeError("a chat turn is already running in this context")
+    with engine.connect() as conn:
+        conn.begin()  # begun before any session joins, so sessions only ever take savepoints
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite's own BEGIN is deferred to the first write
+        token = _turn_connection.set(conn)
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            _turn_connection.reset(token)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.db import unit_of_work, utcnow
@@ -41,6 +41,16 @@ class OfferCard:
     min_basket: Decimal | None = None
     expires_at: datetime | None = None
     product_ids: list[str] = field(default_factory=list)
+
+
+def lock_customer_offers(session: Session, customer_id: str) -> None:
+    """Serialise offer decisions per shopper until the transaction ends (the chat turn's, in a turn).
+
+    Caps are read-then-insert; on PostgreSQL two conversations of one shopper could otherwise both
+    read "no offer yet" and both insert one. SQLite turns already hold the database's write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"keepcart-offer:{customer_id}"})
 
 
 def _money(value: Decimal) -> str:
@@ -89,6 +99,7 @@ class RetentionAgent:
         """The card to show, or None (no offer, hold-out, or budget gone). Retries in a conversation are idempotent."""
         now = now or utcnow()
         with unit_of_work(self.sessions) as session:
+            lock_customer_offers(session, customer_id)
             if conversation_id:
                 earlier = session.scalar(select(ExposureRow).where(
                     ExposureRow.conversation_id == conversation_id, ExposureRow.customer_id == customer_id,
