@@ -68,7 +68,8 @@ class ChatService:
             state = ConversationState.from_events(conversation_id, [e for e in history if e.seq != user_event.seq])
             turn = self.dialogue.handle(state, text, parse)
             tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
-            status = "handed_off" if any(e.type == ev.HANDED_OFF for e in tagged) else None
+            handoffs = [e for e in tagged if e.type == ev.HANDED_OFF]
+            status = None if not handoffs else "handed_off" if handoffs[-1].payload.get("active", True) else "open"
             stored = self.store.append(conversation_id, tagged, status=status)
-        after = "handed_off" if state.handed_off or status else "open"  # the bot never ends a hand-off itself
+        after = status or ("handed_off" if state.handed_off else "open")
         return TurnResult(user_event, [e for e in stored if e.type == ev.BOT_UTTERED], status=after)

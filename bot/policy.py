@@ -1,7 +1,10 @@
 """What to do next, given what the shopper said and where the conversation stands. Pure.
 
-Forms (multi-turn flows) take precedence: inside a confirmation, "yes" confirms; a clearly
-different request abandons the form and is handled as a fresh request.
+Inside a form the message is first understood as a whole (Rasa's unhappy paths): a clear "yes"
+confirms only a confirmation question; "no" or a change of mind leaves the form; a confident
+question or read-only request is a digression — answered, then the form resumes with a reminder;
+a new request that changes the shop replaces the form; anything else is offered to the slot, whose
+validation (in the dialogue) decides whether it is a plausible value.
 """
 
 from __future__ import annotations
@@ -15,46 +18,94 @@ ORDER_FLOWS = {"track_order": "track_order", "cancel_order": "cancel_order", "re
                "change_shipping_address": "change_address", "track_refund": "refund_status", "get_refund": "refund_status"}
 KNOWLEDGE_INTENTS = frozenset({
     "change_order", "check_cancellation_fee", "check_invoice", "check_payment_methods", "check_refund_policy",
-    "create_account", "delete_account", "delivery_options", "delivery_period", "edit_account", "get_invoice",
+    "create_account", "delivery_options", "edit_account", "get_invoice",
     "newsletter_subscription", "payment_issue", "place_order", "recover_password", "registration_problems",
     "review", "set_up_shipping_address", "switch_account",
 })
 SIMPLE = {"greet": "greet", "goodbye": "goodbye", "thanks": "thanks", "affirm": "affirm_no_context",
-          "deny": "deny_no_context", "contact_human_agent": "handoff", "contact_customer_service": "handoff",
-          "complaint": "complaint", "product_search": "search_products", OUT_OF_SCOPE: "fallback"}
+          "deny": "deny_no_context", "contact_human_agent": "handoff", "contact_customer_service": "contact_info",
+          "complaint": "complaint", "product_search": "search_products", OUT_OF_SCOPE: "fallback",
+          "delivery_period": "arrival", "parcel_missing": "parcel_missing", "item_damaged": "item_damaged",
+          "leave_shop": "leave_shop", "delete_account": "close_account", "recommend_me": "recommend"}
 
 # Every intent the NLU knows must map to an action (checked by tests/bot/test_policy.py).
 INTENT_ACTIONS: dict[str, str] = {**ORDER_FLOWS, **{i: "answer_from_knowledge" for i in KNOWLEDGE_INTENTS}, **SIMPLE}
 
-# Forms and the intents that fill them rather than abandon them.
-FORM_CONTINUATIONS = {
+# Actions that only read: inside a form they are answered and the form goes on.
+READ_ONLY = frozenset({"answer_from_knowledge", "contact_info", "track_order", "refund_status", "search_products", "arrival",
+                       "recommend", "greet", "thanks"})
+# Confirmation forms: the answers that fill them.
+CONFIRMATIONS = {
     "confirm_cancel": {"affirm": "do_cancel", "deny": "keep"},
     "confirm_return": {"affirm": "do_return", "deny": "keep"},
     "confirm_address": {"affirm": "do_change_address", "deny": "keep"},
 }
+# Forms that take free text, and the action that validates and fills the slot.
 FREE_TEXT_FORMS = {"ask_address": "address_given", "ask_return_reason": "return_reason_given"}
 STRONG_CONFIDENCE = 0.85
+DIGRESSION_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
 class Decision:
     action: str
     order_id: str | None = None
+    digression: bool = False  # answer, then resume the form that was open
 
 
-def decide(parse: Parse, state: ConversationState) -> Decision:
-    order_id = parse.first("order_id")
-    if state.form in FORM_CONTINUATIONS:
-        action = FORM_CONTINUATIONS[state.form].get(parse.intent)
-        if action and parse.confidence >= STRONG_CONFIDENCE:
-            return Decision(action, state.slots.get("order_id"))
-        if action or parse.intent == OUT_OF_SCOPE:  # never act on a hesitant "yes": ask again
-            return Decision("confirm_again", state.slots.get("order_id"))
-    elif state.form in FREE_TEXT_FORMS:
-        switching = parse.intent in ORDER_FLOWS or parse.intent in ("contact_human_agent", "deny")
-        if not (switching and parse.confidence >= STRONG_CONFIDENCE):
-            return Decision(FREE_TEXT_FORMS[state.form], state.slots.get("order_id"))
-    elif state.form and state.form.startswith("choose_order:") and order_id:
-        return Decision(state.form.split(":", 1)[1], order_id)
+def flow_of(form: str | None) -> str | None:
+    """The order flow a form belongs to (choose_order:cancel_order -> cancel_order)."""
+    if not form:
+        return None
+    if form.startswith("choose_order:"):
+        return form.split(":", 1)[1]
+    return {"confirm_cancel": "cancel_order", "confirm_return": "return_order", "ask_return_reason": "return_order",
+            "ask_address": "change_address", "confirm_address": "change_address"}.get(form)
+
+
+def decide(parse: Parse, state: ConversationState, order_id: str | None = None) -> Decision:
+    """`order_id` is the order the message names, already checked against the shop's id format."""
     action = INTENT_ACTIONS.get(parse.intent, "fallback")
+    confident = parse.confidence >= STRONG_CONFIDENCE
+    form = state.form
+    if not form:
+        return Decision(action, order_id)
+    slot_order = state.slots.get("order_id")
+    if parse.intent == "deny" and confident and not order_id:
+        return Decision("keep", slot_order)
+    if form in CONFIRMATIONS:
+        answer = CONFIRMATIONS[form].get(parse.intent)
+        if answer and confident and not (order_id and order_id != slot_order):
+            return Decision(answer, slot_order)
+        if order_id and order_id != slot_order or parse.intent == "deny":
+            return Decision("correct_order", order_id or slot_order)  # "no, the other order", "actually 1002"
+    elif form.startswith("choose_order:"):
+        if order_id:
+            return Decision(form.split(":", 1)[1], order_id)
+        if not (action in READ_ONLY and parse.confidence >= DIGRESSION_CONFIDENCE and parse.intent != OUT_OF_SCOPE):
+            return Decision("order_chosen", None)  # a description: "the pan", "my last order", "from early November"
+    if action == "handoff" or action in ("complaint", "leave_shop", "close_account", "goodbye") and confident:
+        return Decision(action, order_id)  # the conversation moves on; the form is dropped
+    if action in ORDER_FLOWS.values() and action not in READ_ONLY and parse.confidence >= STRONG_CONFIDENCE:
+        if action == flow_of(form) and not order_id:
+            return Decision("resume", slot_order)  # "I want to return it" again: just ask the open question
+        return Decision(action, order_id)  # a new change request replaces the open one
+    if action in READ_ONLY and parse.confidence >= DIGRESSION_CONFIDENCE and parse.intent not in ("affirm", "deny"):
+        if form in FREE_TEXT_FORMS and not _question_like(parse):
+            return Decision(FREE_TEXT_FORMS[form], slot_order)  # "it arrived broken" is a reason, not a question
+        return Decision(action, order_id, digression=True)
+    if form in FREE_TEXT_FORMS:
+        return Decision(FREE_TEXT_FORMS[form], slot_order)
+    if form in CONFIRMATIONS:
+        return Decision("confirm_again", slot_order)
     return Decision(action, order_id)
+
+
+QUESTION_WORDS = frozenset("what how when where why which who whom whose can could do does did is are will would should may "
+                           "wie was wann wo warum quand comment pourquoi".split())
+
+
+def _question_like(parse: Parse) -> bool:
+    text = parse.text.strip()
+    first = text.split(maxsplit=1)[0].lower().strip(",.!") if text else ""
+    return text.endswith("?") or first in QUESTION_WORDS or first in ("wait", "btw", "also", "hmm", "oh")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot import events as ev
@@ -17,6 +18,10 @@ class ConversationState:
     slots: dict[str, Any] = field(default_factory=dict)
     fallbacks: int = 0
     handed_off: bool = False
+    handed_off_at: datetime | None = None
+    agent_joined: bool = False  # a colleague has written since the hand-off
+    waiting_acknowledged: bool = False
+    wait_options_shown: bool = False
     turns: int = 0
     last_intent: str | None = None
     last_order_id: str | None = None
@@ -51,4 +56,13 @@ class ConversationState:
             if p.get("order_id"):
                 self.last_order_id = p["order_id"]
         elif event.type == ev.HANDED_OFF:
-            self.handed_off = bool(p.get("active", True))
+            active = bool(p.get("active", True))
+            if active and not self.handed_off:
+                self.handed_off_at, self.agent_joined = event.created_at, False
+                self.waiting_acknowledged = self.wait_options_shown = False
+            self.handed_off = active
+            self.agent_joined = self.agent_joined or bool(p.get("by")) and active
+            self.waiting_acknowledged = self.waiting_acknowledged or bool(p.get("acknowledged"))
+            self.wait_options_shown = self.wait_options_shown or bool(p.get("options_shown"))
+        elif event.type == ev.BOT_UTTERED and p.get("role") == "agent":
+            self.agent_joined = True

@@ -6,6 +6,8 @@ fails when one is missing there.
 
 from __future__ import annotations
 
+import re
+
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -43,6 +45,18 @@ class RetentionSettings(BaseModel):
     score_max_age_hours: float = Field(36.0, gt=0, description="Scores older than this are flagged stale; offers need a fresh score")
 
 
+class ShopSettings(BaseModel):
+    order_id_pattern: str | None = Field(
+        None, description="Regex an order id must match whole (default: learnt from the shop's own order ids)")
+
+    @field_validator("order_id_pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
 class Settings(BaseSettings):
     """Keepcart's configuration, read from `KEEPCART_*` environment variables (and `.env`)."""
 
@@ -63,6 +77,7 @@ class Settings(BaseSettings):
     nlu: NLUSettings = Field(default_factory=NLUSettings, description="NLU section (KEEPCART_NLU__*)")
     kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings, description="Knowledge-base section (KEEPCART_KB__*)")
     retention: RetentionSettings = Field(default_factory=RetentionSettings, description="Retention section (KEEPCART_RETENTION__*)")
+    shop: ShopSettings = Field(default_factory=ShopSettings, description="Shop section (KEEPCART_SHOP__*)")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ A real deployment adds an adapter for its platform's API that implements the sam
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -81,6 +81,28 @@ class ReturnView:
     id: str
     order_id: str
     status: str
+    product_ids: list[str] = field(default_factory=list)  # empty: the whole order
+
+
+CHANGES = ("cancel", "return", "change_address")
+
+
+def why_not(order: OrderView, change: str, now: datetime, return_window_days: int = RETURN_WINDOW_DAYS) -> str | None:
+    """Why `order` cannot get `change` ("cancel", "return", "change_address"), in words; None when it can.
+
+    The one place these rules live: the SQL backend enforces them and the dialogue explains them.
+    """
+    if change == "cancel":
+        return None if order.status in CANCELLABLE else f"it is already {order.status}; only orders that have not shipped can be cancelled"
+    if change == "change_address":
+        return None if order.status in ADDRESS_CHANGEABLE else f"it is already {order.status}; the address can only change before it ships"
+    if change == "return":
+        if order.status not in RETURNABLE:
+            return f"it is {order.status}; only delivered orders can be returned"
+        if now - (order.delivered_at or order.placed_at) > timedelta(days=return_window_days):
+            return f"it was delivered more than {return_window_days} days ago (our return window)"
+        return None
+    raise ValueError(f"unknown change {change!r}; one of {CHANGES}")
 
 
 class ShopBackend(Protocol):
@@ -95,10 +117,18 @@ class ShopBackend(Protocol):
 
     def cancel_order(self, customer_id: str, order_id: str) -> OrderView: ...
 
-    def start_return(self, customer_id: str, order_id: str, reason: str) -> ReturnView: ...
+    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None) -> ReturnView: ...
 
     def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView: ...
 
     def search_products(self, query: str, limit: int = 5) -> list[ProductView]: ...
 
     def get_products(self, product_ids: list[str]) -> list[ProductView]: ...
+
+    def why_not(self, order: OrderView, change: str) -> str | None:
+        """Why this order cannot get this change now (None: it can); see `shop.backend.why_not`."""
+        ...
+
+    def sample_order_ids(self, limit: int = 500) -> list[str]:
+        """Some of the shop's order ids, so the dialogue can learn their shape."""
+        ...

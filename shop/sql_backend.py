@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -13,16 +13,13 @@ from common.db import unit_of_work
 from common.text import STOPWORDS
 from common.errors import Conflict, NotFound
 from shop.backend import (
-    ADDRESS_CHANGEABLE,
-    CANCELLABLE,
-    RETURN_WINDOW_DAYS,
-    RETURNABLE,
     Address,
     CustomerView,
     LineView,
     OrderView,
     ProductView,
     ReturnView,
+    why_not,
 )
 from shop.tables import Customer, Order, OrderLine, OrderStatus, Product, ReturnRequest
 
@@ -103,37 +100,47 @@ class SqlShopBackend:
             except NotFound:
                 return None
 
+    def why_not(self, order: OrderView, change: str) -> str | None:
+        return why_not(order, change, self._now())
+
+    def sample_order_ids(self, limit: int = 500) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Order.id).order_by(Order.placed_at.desc()).limit(limit)))
+
+    def _refuse(self, order: Order, change: str) -> None:
+        problem = why_not(_order_view(order), change, self._now())
+        if problem:
+            raise Conflict(f"order {order.id}: {problem}")
+
     def cancel_order(self, customer_id: str, order_id: str) -> OrderView:
         with unit_of_work(self._sessions) as session:
             order = self._owned_order(session, customer_id, order_id, lock=True)
-            if order.status not in CANCELLABLE:
-                raise Conflict(f"order {order_id} is {order.status} and can no longer be cancelled")
+            self._refuse(order, "cancel")
             order.status = OrderStatus.CANCELLED
             order.updated_at = self._now()
             session.flush()
             return _order_view(order)
 
-    def start_return(self, customer_id: str, order_id: str, reason: str) -> ReturnView:
+    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None) -> ReturnView:
+        """Register a return of the whole order, or of the lines with `product_ids`; one per order."""
         with unit_of_work(self._sessions) as session:
             order = self._owned_order(session, customer_id, order_id, lock=True)
-            if order.status not in RETURNABLE:
-                raise Conflict(f"order {order_id} is {order.status}; only delivered orders can be returned")
-            delivered = order.delivered_at or order.placed_at
-            if self._now() - delivered > timedelta(days=RETURN_WINDOW_DAYS):
-                raise Conflict(f"order {order_id} was delivered more than {RETURN_WINDOW_DAYS} days ago")
+            self._refuse(order, "return")
             existing = session.scalars(select(ReturnRequest).where(ReturnRequest.order_id == order_id)).first()
             if existing is not None:
-                return ReturnView(existing.id, existing.order_id, existing.status)
-            rma = ReturnRequest(id=f"R-{secrets.token_hex(4).upper()}", order_id=order_id, reason=reason[:500], created_at=self._now())
+                return ReturnView(existing.id, existing.order_id, existing.status, list(existing.product_ids or []))
+            known = {line.product_id for line in order.lines}
+            chosen = [p for p in (product_ids or []) if p in known]
+            rma = ReturnRequest(id=f"R-{secrets.token_hex(4).upper()}", order_id=order_id, reason=reason[:500],
+                                product_ids=chosen, created_at=self._now())
             session.add(rma)
             session.flush()
-            return ReturnView(rma.id, rma.order_id, rma.status)
+            return ReturnView(rma.id, rma.order_id, rma.status, chosen)
 
     def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView:
         with unit_of_work(self._sessions) as session:
             order = self._owned_order(session, customer_id, order_id, lock=True)
-            if order.status not in ADDRESS_CHANGEABLE:
-                raise Conflict(f"order {order_id} is {order.status}; the address can only change before it ships")
+            self._refuse(order, "change_address")
             order.ship_name = address.name or order.ship_name
             order.ship_address_line = address.line
             order.ship_city = address.city

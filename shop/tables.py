@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from common.db import Base, UTCDateTime, utcnow
+from common.db import Base, JSONType, UTCDateTime, utcnow
 
 
 class OrderStatus(StrEnum):
@@ -94,5 +94,6 @@ class ReturnRequest(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
+    product_ids: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)  # None/empty: the whole order
     status: Mapped[str] = mapped_column(String(16), default="requested")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

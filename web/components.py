@@ -96,6 +96,8 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     parser = parser or load_parser(settings)
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
     retention = retention or load_retention(settings, sessions)
-    dialogue = DialogueManager(parser, shop, knowledge, retention)
+    recommender = getattr(retention, "recommender", None)
+    dialogue = DialogueManager(parser, shop, knowledge, retention, recommender=recommender,
+                               order_id_pattern=settings.shop.order_id_pattern)
     return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
                       retention, ChatService(store, dialogue), StaffDesk(store, INTENT_ACTIONS))

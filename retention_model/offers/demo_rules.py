@@ -30,7 +30,7 @@ def demo_rules() -> list[OfferRuleSpec]:
             description="Medium or high risk shoppers asking for a refund or a return: free shipping next time.",
             kind="free_shipping", value=Decimal("4.90"), validity_days=30,
             eligibility=Eligibility(risk_bands=["medium", "high"], min_orders=1),
-            triggers=["get_refund", "return_order", "complaint_resolved"], priority=20,
+            triggers=["get_refund", "return_order", "complaint"], priority=20,
             frequency_cap=FrequencyCap(max_offers=1, days=90), budget_count=300, budget_money=Decimal("1470"),
             active=True,
         ),

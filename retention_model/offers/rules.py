@@ -16,11 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Kind = Literal["percent", "fixed", "free_shipping", "recommendations"]
 RiskBand = Literal["low", "medium", "high"]
 
-# What may prompt an offer: the dialogue's intents, plus events the dialogue derives.
+# What may prompt an offer: exactly the churn signals the dialogue emits (bot.dialogue.CHURN_SIGNALS;
+# tests/bot/test_policy.py keeps the two in step, so a rule can never wait for a trigger that never fires).
 TRIGGERS = frozenset({
-    "cancel_order", "get_refund", "track_refund", "return_order", "complaint", "complaint_resolved",
-    "goodbye", "goodbye_at_risk", "delete_account", "check_cancellation_fee", "newsletter_subscription",
-    "payment_issue", "delivery_period", "change_order",
+    "cancel_order", "return_order", "get_refund", "complaint", "goodbye_at_risk", "leaving", "delete_account",
 })
 # Expected share of shoppers who take the offer up, when the rule does not say.
 DEFAULT_RESPONSE = {"percent": 0.15, "fixed": 0.15, "free_shipping": 0.10, "recommendations": 0.04}

@@ -23,7 +23,7 @@ from retention_model.offers.decision import DEFAULT_SALT, ExposureHistory, PastE
 from retention_model.offers.rules import FrequencyCap, OfferRule
 
 TRIGGER_MIX = {"cancel_order": 0.12, "get_refund": 0.12, "return_order": 0.16, "complaint": 0.08,
-               "complaint_resolved": 0.04, "goodbye": 0.20, "track_refund": 0.08, "delivery_period": 0.20}
+               "leaving": 0.04, "goodbye": 0.20, "track_refund": 0.08, "delivery_period": 0.20}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.nlu.types import Entity, Parse
 from common.errors import Conflict, NotFound
-from shop.backend import CANCELLABLE, Address, CustomerView, LineView, OrderView, ProductView, ReturnView
+from shop.backend import CANCELLABLE, Address, why_not, CustomerView, LineView, OrderView, ProductView, ReturnView
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -68,9 +68,15 @@ class FakeShop:
         self.orders[order_id] = replace(o, status="cancelled")
         return self.orders[order_id]
 
-    def start_return(self, customer_id: str, order_id: str, reason: str) -> ReturnView:
+    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None) -> ReturnView:
         self.calls.append(("return", order_id))
-        return ReturnView("R-1", order_id, "requested")
+        return ReturnView("R-1", order_id, "requested", list(product_ids or []))
+
+    def why_not(self, order: OrderView, change: str) -> str | None:
+        return why_not(order, change, NOW)
+
+    def sample_order_ids(self, limit: int = 500) -> list[str]:
+        return list(self.orders)[:limit]
 
     def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView:
         self.calls.append(("address", order_id))

@@ -1,0 +1,112 @@
+"""A delivery address from one chat message, in linear time, for the countries a European shop ships to.
+
+libpostal would parse more of the world but needs a 2 GB model download at install time, which a
+self-hosted shop (and this project's offline install) cannot assume; usaddress/pyap cover only
+North America and the UK. European addresses in a chat are regular enough for a token scan:
+"street and number, postal code city[, country]" in any order of commas, country defaulting to the
+shopper's. Anything that does not parse is asked again, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COUNTRIES = {
+    "AT": "Austria", "BE": "Belgium", "CH": "Switzerland", "CZ": "Czechia", "DE": "Germany", "DK": "Denmark", "ES": "Spain",
+    "FI": "Finland", "FR": "France", "GB": "United Kingdom", "IE": "Ireland", "IT": "Italy", "LU": "Luxembourg",
+    "NL": "Netherlands", "NO": "Norway", "PL": "Poland", "PT": "Portugal", "SE": "Sweden", "US": "United States",
+}
+NAMES = {name.lower(): code for code, name in COUNTRIES.items()}
+NAMES.update({"deutschland": "DE", "österreich": "AT", "belgië": "BE", "belgique": "BE", "schweiz": "CH", "suisse": "CH",
+              "nederland": "NL", "the netherlands": "NL", "holland": "NL", "españa": "ES", "italia": "IT", "uk": "GB",
+              "england": "GB", "great britain": "GB", "usa": "US", "united states of america": "US", "sverige": "SE",
+              "danmark": "DK", "norge": "NO", "polska": "PL", "suomi": "FI", "éire": "IE"})
+FOUR_DIGITS = frozenset({"AT", "BE", "CH", "DK", "LU", "NO"})
+FIVE_DIGITS = frozenset({"DE", "FR", "IT", "ES", "FI", "US"})
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    line: str
+    postal_code: str
+    city: str
+    country: str
+
+    def shown(self) -> str:
+        return f"{self.line}, {self.postal_code} {self.city}, {COUNTRIES.get(self.country, self.country)}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"line": self.line, "postal_code": self.postal_code, "city": self.city, "country": self.country}
+
+
+def _country(part: str) -> str | None:
+    p = part.strip().strip(".").lower()
+    if len(p) == 2 and p.upper() in COUNTRIES:
+        return p.upper()
+    return NAMES.get(p)
+
+
+def _is_postal(tokens: list[str], i: int, country: str | None) -> int:
+    """How many tokens from i form a postal code (0: none)."""
+    t = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if t.isdigit() and len(t) == 4 and nxt.isalpha() and len(nxt) == 2 and nxt.isupper() and country in (None, "NL"):
+        return 2  # 1015 CJ (Netherlands)
+    if len(t) == 6 and t[:4].isdigit() and t[4:].isalpha() and t[4:].isupper():
+        return 1  # 1015CJ
+    if len(t) == 6 and t[:2].isdigit() and t[2] == "-" and t[3:].isdigit():
+        return 1  # 00-950 (Poland)
+    if len(t) == 8 and t[:4].isdigit() and t[4] == "-" and t[5:].isdigit():
+        return 1  # 1000-001 (Portugal)
+    if t.isdigit() and len(t) == 3 and nxt.isdigit() and len(nxt) == 2:
+        return 2  # 114 55 (Sweden, Czechia)
+    if t.isdigit() and len(t) in (4, 5):
+        if country in FOUR_DIGITS and len(t) != 4 or country in FIVE_DIGITS and len(t) != 5:
+            return 0
+        return 1
+    return 0
+
+
+def parse_address(text: str, default_country: str | None = None) -> ParsedAddress | None:
+    """"Meir 1, 2000 Antwerpen, BE" -> Meir 1 / 2000 / Antwerpen / BE; None when it is not an address."""
+    if len(text) > 300:
+        return None
+    parts = [p.strip() for p in text.replace("\n", ",").replace(";", ",").split(",") if p.strip()]
+    if not parts or len(parts) > 6:
+        return None
+    country = None
+    if len(parts) > 1 and (c := _country(parts[-1])):
+        country, parts = c, parts[:-1]
+    toks_flat: list[str] = []
+    for p in parts:
+        toks_flat.extend(p.split())
+        toks_flat.append(",")
+    toks_flat = toks_flat[:-1]
+    for i in range(len(toks_flat)):
+        if toks_flat[i] == ",":
+            continue
+        n = _is_postal(toks_flat, i, country or default_country)
+        if not n or i == 0:
+            continue
+        before = [t for t in toks_flat[:i] if t != ","]
+        after: list[str] = []
+        for t in toks_flat[i + n:]:
+            if t == ",":
+                if after:
+                    break
+                continue
+            after.append(t)
+        if not after and i >= 2 and toks_flat[i - 1] != ",":
+            continue
+        line = " ".join(before).strip()
+        city = " ".join(after).strip()
+        if not city or not line or not any(c.isalpha() for c in line) or not any(c.isalpha() for c in city):
+            continue
+        if any(c.isdigit() for c in city) or len(city) > 60 or len(line) > 120:
+            continue
+        postal = " ".join(toks_flat[i:i + n])
+        resolved = country or default_country
+        if resolved is None:
+            return None
+        return ParsedAddress(line.rstrip(","), postal, city, resolved)
+    return None

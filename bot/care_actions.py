@@ -1,0 +1,211 @@
+"""Actions that answer and care: small talk, help-centre answers, products, after-sales problems,
+churn moments and hand-offs. Personal where it can be: a signed-in shopper's generic question
+("when will my parcel arrive?") is answered about their own order when one fits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import events as ev
+from bot.actions import TALK_TO_PERSON, Outcome, action
+from bot.events import Event
+from bot.order_refs import product_words
+from bot.policy import KNOWLEDGE_INTENTS, Decision
+from bot.responses import Reply
+
+if TYPE_CHECKING:
+    from bot.dialogue import DialogueManager
+    from bot.nlu.types import Parse
+    from bot.state import ConversationState
+    from shop.backend import OrderView
+
+KNOWLEDGE_ONLY = KNOWLEDGE_INTENTS | {"delivery_period", "delivery_options", "check_refund_policy"}
+START_RETURN = {"title": "Start a return", "payload": "I want to return order {order_id}"}
+
+
+def knowledge_answer(dm: DialogueManager, parse: Parse, key: str = "knowledge_answer",
+                     buttons: list[dict[str, str]] | None = None) -> Outcome | None:
+    """The help centre's answer with its source, or None when nothing clears the threshold."""
+    answer = dm.knowledge.answer(parse.text) if dm.knowledge else None
+    if answer is None or dm.knowledge is None:
+        return None
+    out = Outcome(replies=[Reply(key, {"answer": answer.text}, buttons=buttons or [],
+                                 sources=[{"title": answer.title, "url": answer.url}])])
+    out.events.append(Event(ev.KNOWLEDGE_RETRIEVED, {"doc_id": answer.doc_id, "title": answer.title, "url": answer.url,
+                                                     "score": round(float(answer.score), 4), "index_id": dm.knowledge.index_id}))
+    return out
+
+
+def _missed(dm: DialogueManager, parse: Parse) -> Outcome:
+    """Nothing fits: say so, offer what we can do, and record the gap for `keepcart kb gaps`."""
+    missed = Event(ev.KNOWLEDGE_MISSED, {"question": parse.text, "intent": parse.intent,
+                                         "index_id": dm.knowledge.index_id if dm.knowledge else ""})
+    return Outcome(replies=[Reply("no_knowledge", buttons=[TALK_TO_PERSON])], events=[missed])
+
+
+@action("greet")
+def greet(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome().say("greet", name_part=dm.name_part(state))
+
+
+@action("goodbye")
+def goodbye(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome().say("goodbye", name_part=dm.name_part(state))
+
+
+@action("thanks")
+def thanks(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome().say("thanks")
+
+
+@action("affirm_no_context")
+def affirm_no_context(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome().say("affirm_no_context")
+
+
+@action("deny_no_context")
+def deny_no_context(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome().say("deny_no_context")
+
+
+@action("fallback")
+def fallback(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    answered = knowledge_answer(dm, parse)  # out of the NLU's scope may still be in the help centre
+    if answered is not None:
+        return answered
+    if state.fallbacks >= 1:
+        return Outcome(replies=[Reply("fallback_offer_human", buttons=[TALK_TO_PERSON])], fallback=True)
+    return Outcome(fallback=True).say("fallback")
+
+
+@action("handoff")
+def handoff(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    out = Outcome().say("handoff")
+    out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": parse.intent}))
+    return out
+
+
+@action("complaint")
+def complaint(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    out = Outcome().say("complaint")
+    out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "complaint"}))
+    return out
+
+
+@action("answer_from_knowledge")
+def answer_from_knowledge(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return knowledge_answer(dm, parse) or _missed(dm, parse)
+
+
+@action("contact_info")
+def contact_info(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """Opening hours, phone, e-mail: answered from the help centre, with a person one click away."""
+    answered = knowledge_answer(dm, parse, "contact_info", buttons=[TALK_TO_PERSON])
+    return answered or Outcome().say("contact_fallback", buttons=[TALK_TO_PERSON])
+
+
+@action("search_products")
+def search_products(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    from bot.dialogue import product_card
+
+    # "do you offer gift wrapping" reads like a product search: when no product is named, or none
+    # is found, the help centre may have the answer.
+    named = parse.entity_values("product")
+    answered = None if named else knowledge_answer(dm, parse)
+    if answered is not None:
+        return answered
+    products = dm.shop.search_products(" ".join(named) or parse.text, limit=4)
+    if products:
+        return Outcome(replies=[Reply("products_found", cards=[product_card(p) for p in products])])
+    answered = knowledge_answer(dm, parse) if named else None
+    if answered is not None:
+        return answered
+    wanted = " ".join(named) or " ".join(sorted(product_words(parse.text) - {"sell", "have", "you", "any"}))
+    return Outcome().say("products_none", wanted=wanted) if wanted else Outcome().say("products_none_generic")
+
+
+@action("recommend")
+def recommend(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """Personal picks from the recommender for a signed-in shopper; popular products otherwise."""
+    from bot.dialogue import product_card
+
+    ids: list[str] = []
+    if state.customer_id and dm.recommender is not None:
+        ids = dm.recommender(state.customer_id, 4)
+    products = dm.shop.get_products(ids) if ids else []
+    if products:
+        return Outcome(replies=[Reply("recommend", cards=[product_card(p) for p in products])])
+    popular = dm.recommender("", 4) if dm.recommender is not None else []
+    products = dm.shop.get_products(popular) if popular else []
+    if products:
+        return Outcome(replies=[Reply("recommend_popular", cards=[product_card(p) for p in products])])
+    return knowledge_answer(dm, parse) or _missed(dm, parse)
+
+
+def _latest(dm: DialogueManager, state: ConversationState, statuses: tuple[str, ...]) -> OrderView | None:
+    if not state.customer_id:
+        return None
+    if state.slots.get("order_id"):
+        order = dm.shop.get_order(state.customer_id, state.slots["order_id"])
+        if order is not None and order.status in statuses:
+            return order
+    return next((o for o in dm.shop.list_orders(state.customer_id, limit=10) if o.status in statuses), None)
+
+
+def _about(dm: DialogueManager, d: Decision, state: ConversationState, statuses: tuple[str, ...]) -> OrderView | None:
+    if d.order_id and state.customer_id:
+        return dm.shop.get_order(state.customer_id, d.order_id)
+    return _latest(dm, state, statuses)
+
+
+@action("arrival")
+def arrival(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"When will my parcel arrive?": the shopper's own shipped order when there is one."""
+    from bot.dialogue import order_values
+
+    order = _about(dm, d, state, ("shipped",))
+    if order is not None and order.status == "shipped":
+        return Outcome().say("arrival_shipped", **order_values(order))
+    if order is not None:
+        return Outcome().say(f"order_status_{order.status}", **order_values(order))
+    return knowledge_answer(dm, parse, "arrival_generic") or _missed(dm, parse)
+
+
+@action("parcel_missing")
+def parcel_missing(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"It says delivered but nothing came": the lost-parcel steps for their order, a person offered."""
+    from bot.dialogue import order_values
+
+    order = _about(dm, d, state, ("delivered",))
+    if order is not None and order.status == "delivered":
+        return Outcome().say("parcel_missing", buttons=[TALK_TO_PERSON], **order_values(order))
+    return knowledge_answer(dm, parse, "parcel_missing_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
+
+
+@action("item_damaged")
+def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"It arrived broken": the damaged-item steps for their order, with a return or a person offered."""
+    from bot.dialogue import order_values
+
+    order = _about(dm, d, state, ("delivered",))
+    if order is not None and order.status == "delivered":
+        start = {"title": START_RETURN["title"], "payload": START_RETURN["payload"].format(order_id=order.id)}
+        return Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order))
+    return knowledge_answer(dm, parse, "item_damaged_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
+
+
+@action("leave_shop")
+def leave_shop(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"I'm done with this shop": listen, offer a person; the retention agent may add an offer."""
+    return Outcome().say("leave_shop", buttons=[TALK_TO_PERSON], name_part=dm.name_part(state)).form(None)
+
+
+@action("close_account")
+def close_account(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """Closing an account is explained and handed to a person, never done by the bot."""
+    answered = knowledge_answer(dm, parse)
+    sources = answered.replies[0].sources if answered else []
+    out = Outcome(replies=[Reply("close_account", buttons=[TALK_TO_PERSON], sources=sources)],
+                  events=answered.events if answered else [])
+    return out.form(None)

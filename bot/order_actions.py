@@ -1,0 +1,241 @@
+"""Actions on the shopper's orders: track, cancel, return, change the address, refunds, choosing an order.
+
+Nothing here changes the shop without an explicit "yes" to a question that summarised the change
+(the `do_*` actions run only from a confirmation form); the eligibility rules are the shop port's
+(`ShopBackend.why_not`), so the dialogue explains exactly what the shop would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.actions import Outcome, action, yes_no
+from bot.address import parse_address
+from bot.order_refs import lines_named, resolve, words
+from bot.policy import Decision
+from bot.responses import Reply
+from common.errors import Conflict, NotFound
+from shop.backend import RETURN_WINDOW_DAYS, OrderView
+
+if TYPE_CHECKING:
+    from bot.dialogue import DialogueManager
+    from bot.nlu.types import Parse
+    from bot.state import ConversationState
+
+CHANGE_OF = {"cancel_order": "cancel", "return_order": "return", "change_address": "change_address"}
+NONE_ELIGIBLE = {"cancel_order": "none_eligible_cancel", "return_order": "none_eligible_return",
+                 "change_address": "none_eligible_address"}
+REFUSED = {"cancel_order": "cannot_cancel", "return_order": "cannot_return", "change_address": "cannot_change_address"}
+NOT_A_REASON = frozenset("yes no ok okay sure yeah nope maybe idk dunno hmm what why".split())
+
+
+def _values(order: OrderView) -> dict[str, str]:
+    from bot.dialogue import order_values
+
+    return order_values(order)
+
+
+def _choose(dm: DialogueManager, orders: list[OrderView], flow: str, again: bool = False) -> Outcome:
+    from bot.dialogue import order_button
+
+    out = Outcome(replies=[Reply("choose_order_again" if again else "choose_order", buttons=[order_button(o) for o in orders[:5]])])
+    return out.form(f"choose_order:{flow}", candidates=[o.id for o in orders[:10]])
+
+
+def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse, flow: str,
+               candidates: list[str] | None = None) -> tuple[OrderView | None, Outcome | None]:
+    """The order a request is about: named by id, described (date, product, position), or the only eligible one."""
+    if not state.customer_id:
+        return None, Outcome().say("needs_sign_in").form(None)
+    if d.order_id:
+        order = dm.shop.get_order(state.customer_id, d.order_id)
+        return (order, None) if order else (None, Outcome().say("order_not_found", order_id=d.order_id).form(None))
+    orders = dm.shop.list_orders(state.customer_id, limit=10)
+    if candidates is not None:
+        orders = [o for o in orders if o.id in candidates] or orders
+    if not orders:
+        return None, Outcome().say("no_orders").form(None)
+    named = resolve(parse.text, orders, None, state.slots.get("order_id"), parse.entity_values("date"))
+    if not named:
+        named = [o for o in orders if any(lines_named(o, p) for p in parse.entity_values("product"))]
+    change = CHANGE_OF.get(flow)
+    pool = named or orders
+    eligible = [o for o in pool if change is None or dm.shop.why_not(o, change) is None]
+    if change is None:  # track, refunds: the described order, else the latest
+        return pool[0], None
+    if len(eligible) == 1:
+        return eligible[0], None
+    if not eligible:
+        if len(named) == 1:  # the shopper named one: say exactly why not
+            problem = dm.shop.why_not(named[0], change) or ""
+            return None, Outcome().say(REFUSED[flow], order_id=named[0].id, reason=problem).form(None)
+        return None, Outcome().say(NONE_ELIGIBLE[flow], return_days=RETURN_WINDOW_DAYS).form(None)
+    return None, _choose(dm, eligible, flow, again=candidates is not None)
+
+
+def _refused(dm: DialogueManager, order: OrderView, flow: str) -> Outcome | None:
+    problem = dm.shop.why_not(order, CHANGE_OF[flow])
+    return Outcome().say(REFUSED[flow], order_id=order.id, reason=problem).form(None) if problem else None
+
+
+@action("track_order")
+def track_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    order, out = pick_order(dm, d, state, parse, "track_order")
+    if out:
+        return out
+    assert order is not None
+    return Outcome().say(f"order_status_{order.status}", **_values(order)).form(None)
+
+
+@action("cancel_order")
+def cancel_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    order, out = pick_order(dm, d, state, parse, "cancel_order")
+    if out:
+        return out
+    assert order is not None
+    return _refused(dm, order, "cancel_order") or Outcome(replies=[Reply("confirm_cancel", _values(order), buttons=yes_no())]).form(
+        "confirm_cancel", order_id=order.id)
+
+
+@action("do_cancel")
+def do_cancel(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    try:
+        order = dm.shop.cancel_order(state.customer_id or "", d.order_id or "")
+    except (Conflict, NotFound) as exc:
+        return Outcome().say("cannot_cancel", order_id=d.order_id, reason=str(exc).split(": ", 1)[-1]).form(None).failed()
+    return Outcome().say("cancelled", order_id=order.id).form(None)
+
+
+@action("return_order")
+def return_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    order, out = pick_order(dm, d, state, parse, "return_order")
+    if out:
+        return out
+    assert order is not None
+    refused = _refused(dm, order, "return_order")
+    if refused:
+        return refused
+    chosen = lines_named(order, parse.text) if len(order.lines) > 1 else []
+    items = ", ".join(order.lines[i].product_name for i in chosen) if chosen else order.describe_items()
+    return Outcome().say("ask_return_reason", **{**_values(order), "items": items}).form(
+        "ask_return_reason", order_id=order.id, product_ids=[order.lines[i].product_id for i in chosen], items_text=items)
+
+
+def plausible_reason(text: str) -> bool:
+    """A return reason has some words and is not a bare yes/no or a question."""
+    ws = words(text)
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 3 and not (len(ws) == 1 and ws[0] in NOT_A_REASON) and not text.strip().endswith("?")
+
+
+@action("return_reason_given")
+def return_reason_given(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    if not plausible_reason(parse.text):
+        return Outcome().say("reason_unclear").form(state.form, **state.slots)
+    reason = " ".join(parse.text.split())[:300]
+    slots = {**state.slots, "reason": reason}
+    return Outcome(replies=[Reply("confirm_return", {"order_id": d.order_id, "items": slots.get("items_text", ""),
+                                                     "reason": reason}, buttons=yes_no())]).form("confirm_return", **slots)
+
+
+@action("do_return")
+def do_return(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    try:
+        rma = dm.shop.start_return(state.customer_id or "", d.order_id or "", str(state.slots.get("reason", "")),
+                                   list(state.slots.get("product_ids") or []))
+    except (Conflict, NotFound) as exc:
+        return Outcome().say("cannot_return", order_id=d.order_id, reason=str(exc).split(": ", 1)[-1]).form(None).failed()
+    return Outcome().say("return_started", return_id=rma.id, order_id=rma.order_id).form(None)
+
+
+@action("change_address")
+def change_address(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    order, out = pick_order(dm, d, state, parse, "change_address")
+    if out:
+        return out
+    assert order is not None
+    return _refused(dm, order, "change_address") or Outcome().say("ask_address", order_id=order.id).form(
+        "ask_address", order_id=order.id)
+
+
+@action("address_given")
+def address_given(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    customer = dm.shop.find_customer(state.customer_id) if state.customer_id else None
+    address = parse_address(parse.text, customer.country if customer else None)
+    if address is None:
+        return Outcome().say("address_unclear").form("ask_address", **state.slots)
+    shown = address.shown()
+    return Outcome(replies=[Reply("confirm_address", {"order_id": d.order_id, "address": shown}, buttons=yes_no())]).form(
+        "confirm_address", order_id=d.order_id, address=address.to_dict(), shown=shown)
+
+
+@action("do_change_address")
+def do_change_address(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    from shop.backend import Address
+
+    a = state.slots.get("address") or {}
+    address = Address("", a.get("line", ""), a.get("city", ""), a.get("postal_code", ""), a.get("country", ""))
+    try:
+        order = dm.shop.change_shipping_address(state.customer_id or "", d.order_id or "", address)
+    except (Conflict, NotFound) as exc:
+        return Outcome().say("cannot_change_address", order_id=d.order_id, reason=str(exc).split(": ", 1)[-1]).form(None).failed()
+    return Outcome().say("address_changed", order_id=order.id, address=order.address.one_line()).form(None)
+
+
+@action("refund_status")
+def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    if not state.customer_id:
+        from bot.care_actions import answer_from_knowledge
+
+        return answer_from_knowledge(dm, d, state, parse)
+    order, out = pick_order(dm, d, state, parse, "refund_status")
+    if out:
+        return out
+    assert order is not None
+    key = {"refunded": "refund_refunded", "returned": "refund_returned", "cancelled": "refund_cancelled",
+           "delivered": "refund_delivered"}.get(order.status, "refund_other")
+    return Outcome().say(key, **_values(order)).form(None)
+
+
+@action("order_chosen")
+def order_chosen(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """An answer to "which order?" that is not a button: "the pan", "my last order", "from early November"."""
+    flow = (state.form or "choose_order:track_order").split(":", 1)[1]
+    order, out = pick_order(dm, d, state, parse, flow, candidates=list(state.slots.get("candidates") or []))
+    if out:
+        return out
+    assert order is not None
+    return dm.actions[flow](dm, Decision(flow, order.id), state, parse)
+
+
+@action("correct_order")
+def correct_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"No, the other order" / "actually order 1002": start the same flow again for the order meant."""
+    flow = {"confirm_cancel": "cancel_order", "confirm_return": "return_order",
+            "confirm_address": "change_address"}.get(state.form or "", "track_order")
+    if d.order_id:
+        return dm.actions[flow](dm, Decision(flow, d.order_id), state, parse)
+    orders = [o for o in dm.shop.list_orders(state.customer_id or "", 10) if o.id != state.slots.get("order_id")]
+    change = CHANGE_OF.get(flow)
+    eligible = [o for o in orders if change is None or dm.shop.why_not(o, change) is None]
+    if len(eligible) == 1:
+        return dm.actions[flow](dm, Decision(flow, eligible[0].id), state, parse)
+    if not eligible:
+        return Outcome().say(NONE_ELIGIBLE[flow], return_days=RETURN_WINDOW_DAYS).form(None)
+    return _choose(dm, eligible, flow)
+
+
+@action("keep")
+def keep(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome().say("kept").form(None)
+
+
+@action("confirm_again")
+def confirm_again(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    return Outcome(replies=[Reply("confirm_again", buttons=yes_no())]).form(state.form, **state.slots)
+
+
+@action("resume")
+def resume(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    prompt = dm.form_prompt(state)
+    return Outcome(replies=[prompt] if prompt else []).form(state.form, **state.slots)

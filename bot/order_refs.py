@@ -1,0 +1,175 @@
+"""Which order a shopper means: an id in the shop's own format, a date, a product or a position.
+
+Everything here scans the text once, word by word (no regular expressions on shopper text), so a
+hostile message costs linear time. "Meir 1, 2000 Antwerpen" holds no order id because neither 1
+nor 2000 has the shape of the shop's order ids, which is learnt from the shop's data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from shop.backend import OrderView
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+FIRST = frozenset("first oldest earliest".split())
+LAST = frozenset("last latest newest recent most-recent".split())
+SECOND = frozenset("second 2nd".split())
+OTHER = frozenset("other another different".split())
+PARTS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20), "late": (21, 31),
+         "end": (21, 31)}
+FUNCTION_WORDS = frozenset("""a an the my me i it its this that one ones order orders from of in on at with and or to for was were
+is are be been my mine please pls no not yes actually wait sorry i'd i'm want would like return cancel change track which
+item items thing things product products bought ordered buy got some something""".split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words and numbers, split on anything else (linear, no backtracking)."""
+    out, cur = [], []
+    for ch in text.lower():
+        if ch.isalnum() or ch in "-'":
+            cur.append(ch)
+        elif cur:
+            out.append("".join(cur).strip("-'"))
+            cur = []
+    if cur:
+        out.append("".join(cur).strip("-'"))
+    return [w for w in out if w]
+
+
+def tokens(text: str) -> list[str]:
+    """Whitespace/punctuation-separated tokens keeping inner letters, digits and '-' (ids like A-1001)."""
+    out, cur = [], []
+    for ch in text:
+        if ch.isalnum() or ch in "-_":
+            cur.append(ch)
+        elif cur:
+            out.append("".join(cur).strip("-_"))
+            cur = []
+    if cur:
+        out.append("".join(cur).strip("-_"))
+    return [t for t in out if t]
+
+
+def singular(word: str) -> str:
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class IdShape:
+    """The shape of the shop's order ids: length range, character kinds and common prefix.
+
+    Learnt from a sample of real ids (`learn`), or given as a regex setting (`pattern`, matched whole).
+    """
+
+    min_len: int
+    max_len: int
+    digits_only: bool
+    prefix: str = ""
+    pattern: str | None = None
+
+    @classmethod
+    def learn(cls, ids: Iterable[str]) -> IdShape | None:
+        sample = [i for i in ids if i]
+        if not sample:
+            return None
+        prefix = sample[0]
+        for i in sample[1:]:
+            while not i.startswith(prefix):
+                prefix = prefix[:-1]
+        lengths = [len(i) for i in sample]
+        return cls(min(lengths), max(lengths), all(i.isdigit() for i in sample), prefix[: max(0, min(lengths) - 3)])
+
+    def matches(self, token: str) -> bool:
+        if self.pattern is not None:
+            return len(token) <= 64 and re.fullmatch(self.pattern, token) is not None
+        if not (self.min_len <= len(token) <= self.max_len) or not token.startswith(self.prefix):
+            return False
+        if self.digits_only:
+            return token.isdigit()
+        return any(c.isdigit() for c in token) and all(c.isalnum() or c in "-_" for c in token)
+
+    def find(self, text: str) -> list[str]:
+        """Tokens of `text` that have the shape of an order id, in order, without repeats."""
+        found: list[str] = []
+        for t in tokens(text):
+            t = t.lstrip("#")
+            if self.matches(t) and t not in found:
+                found.append(t)
+        return found
+
+
+def month_window(text: str) -> tuple[int, int, int] | None:
+    """(month, first day, last day) for "from early November", "in mid-Oct", "the November order"."""
+    ws = words(text.replace("-", " "))
+    for i, w in enumerate(ws):
+        month = MONTHS.get(w.rstrip("."))
+        if month is None or (w == "may" and not (i and ws[i - 1] in ("in", "from", "of", "early", "mid", "late"))):
+            continue
+        part = PARTS.get(ws[i - 1]) if i else None
+        if part is None and i > 1 and ws[i - 1] == "of":
+            part = PARTS.get(ws[i - 2])
+        lo, hi = part or (1, 31)
+        return month, lo, hi
+    return None
+
+
+def product_words(text: str) -> set[str]:
+    return {singular(w) for w in words(text) if len(w) > 2 and w not in FUNCTION_WORDS and not w.isdigit()}
+
+
+def lines_named(order: OrderView, text: str) -> list[int]:
+    """Indexes of the order's lines whose product name shares a content word with `text`."""
+    wanted = product_words(text)
+    if not wanted:
+        return []
+    return [i for i, line in enumerate(order.lines) if wanted & {singular(w) for w in words(f"{line.product_name}")}]
+
+
+def resolve(text: str, orders: list[OrderView], shape: IdShape | None, current: str | None = None,
+            dates: list[str] | None = None) -> list[OrderView]:
+    """The orders (newest first, as given) that `text` points at; [] when it names none.
+
+    Checks, in order: an id of the shop's shape; "the other one" (relative to `current`); a position
+    ("my last order", "the first one"); a date (an ISO date from the NLU, or a month with early/mid/late);
+    product words matching the order's lines ("the pan", "the blue one").
+    """
+    by_id = {o.id: o for o in orders}
+    ids = shape.find(text) if shape else []
+    if ids:
+        return [by_id[i] for i in ids if i in by_id]
+    ws = set(words(text))
+    if ws & OTHER and current is not None:
+        others = [o for o in orders if o.id != current]
+        if others:
+            return others
+    if ws & LAST and "order" in " ".join(words(text)) or ws & {"latest", "newest", "recent"}:
+        return orders[:1]
+    if ws & FIRST and orders:
+        return orders[-1:]
+    if ws & SECOND and len(orders) > 1:
+        return orders[1:2]
+    for iso in dates or []:
+        day = [o for o in orders if o.placed_at.date().isoformat() == iso]
+        if day:
+            return day
+    window = month_window(text)
+    if window:
+        month, lo, hi = window
+        return [o for o in orders if o.placed_at.month == month and lo <= o.placed_at.day <= hi]
+    named = [o for o in orders if lines_named(o, text)]
+    return named
+
+
+def placed_day(value: datetime) -> str:
+    return value.strftime("%d %B").lstrip("0")

@@ -1,0 +1,100 @@
+"""Forms that listen: digressions answered and resumed, corrections, confirmations that summarise."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.fakes import FakeShop, order
+from tests.bot.test_dialogue import TABLE, Conversation
+
+TABLE.update({
+    "what is your return policy?": ("check_refund_policy", {}),
+    "I want to cancel": ("cancel_order", {}),
+    "no, the other order": ("deny", {}),
+    "actually the mug": ("out_of_scope", {}),
+    "Meir 1, 2000 Antwerpen, BE": ("out_of_scope", {}),
+    "return the mug": ("return_order", {"product": "mug"}),
+    "it is chipped": ("out_of_scope", {}),
+    "never mind": ("deny", {}),
+})
+QUESTION = "what is your return policy?"
+
+
+@pytest.fixture
+def shop() -> FakeShop:
+    two = order("1000000001", "delivered", 10)
+    two = two.__class__(**{**two.__dict__, "lines": [*two.lines, order("x", "paid", 1, "Ceramic Mug").lines[0]]})
+    return FakeShop([two, order("1000000002", "paid", 1, "Ceramic Mug"), order("1000000005", "paid", 4),
+                     order("1000000003", "shipped", 3), order("1000000009", "paid", 2, customer="C2")])
+
+
+FORMS = {
+    "cancel": ["I want to cancel", "1000000002", "yes"],
+    "return": ["I want to return something", "they are too small", "yes"],
+    "address": ["change my address", "1000000002", "Meir 1, 2000 Antwerpen, BE", "yes"],
+}
+
+
+@pytest.mark.parametrize("flow", sorted(FORMS))
+def test_an_unrelated_question_at_every_step_changes_nothing_and_the_form_resumes(shop, flow):
+    steps = FORMS[flow]
+    for stop in range(len(steps) - 1):  # ask the question before each answer the form waits for
+        s = FakeShop(list(shop.orders.values()))
+        c = Conversation(s)
+        for text in steps[:stop + 1]:
+            c.say(text)
+        replies = c.say(QUESTION)
+        assert "30 days" in replies[0], replies  # the question is answered ...
+        assert replies[1].startswith("Back to your"), replies  # ... and the form resumes with its question
+        assert s.calls == [], f"{flow}: changed the shop after a digression at step {stop}"
+        for text in steps[stop + 1:]:  # the form still completes
+            c.say(text)
+        assert len(s.calls) == 1, (flow, stop, s.calls)
+
+
+def test_a_house_number_is_not_an_order_id_and_the_parsed_address_is_shown(shop):
+    c = Conversation(shop)
+    c.say("change my address")
+    c.say("1000000002")
+    reply = c.say("Meir 1, 2000 Antwerpen, BE")[0]
+    assert "Meir 1, 2000 Antwerpen, Belgium" in reply and "couldn't find order" not in reply
+    assert shop.calls == []
+    c.say("yes")
+    assert shop.orders["1000000002"].address.country == "BE" and shop.calls == [("address", "1000000002")]
+
+
+def test_no_the_other_order_switches_to_it(shop):
+    c = Conversation(shop)
+    c.say("I want to cancel")
+    c.say("1000000002")
+    reply = c.say("no, the other order")[0]
+    assert "Shall I cancel order 1000000005" in reply and shop.calls == []
+
+
+def test_actually_the_mug_corrects_the_order(shop):
+    c = Conversation(shop)
+    c.say("I want to cancel")
+    c.say("1000000005")
+    assert "Shall I cancel order 1000000002" in c.say("actually the mug")[0]
+
+
+def test_a_yes_outside_a_confirmation_changes_nothing(shop):
+    c = Conversation(shop)
+    c.say("I want to return something")
+    c.say("never mind")
+    assert "What can I help you with" in c.say("yes")[0] and shop.calls == []
+
+
+def test_one_item_of_an_order_can_be_returned(shop):
+    c = Conversation(shop)
+    assert "Ceramic Mug" in c.say("return the mug")[0]
+    confirm = c.say("it is chipped")[0]
+    assert "return Ceramic Mug from order 1000000001" in confirm
+    c.say("yes")
+    assert shop.calls == [("return", "1000000001")]
+
+
+def test_a_question_is_not_taken_as_a_return_reason(shop):
+    c = Conversation(shop)
+    c.say("I want to return something")
+    assert "why you're returning" in c.say("why?")[0] and shop.calls == []
