@@ -134,9 +134,9 @@ class DialogueManager:
         """After a digression, ask the open question again and keep the form."""
         prompt = self.form_prompt(state)
         if prompt is not None:
-            flow = (flow_of(state.form) or "").replace("_", " ").replace("change address", "changing the address")
-            what = f"your {flow}" + (f" of order {state.slots['order_id']}" if state.slots.get("order_id") else "")
-            outcome.replies.append(Reply("resume", {"what": what}))
+            order_id = state.slots.get("order_id")
+            key = f"resume_{flow_of(state.form)}" if order_id else "resume_choose"
+            outcome.replies.append(Reply(key, {"order_id": order_id}))
             outcome.replies.append(prompt)
         outcome.events = [e for e in outcome.events if e.type != ev.FORM_SET]
         outcome.form(state.form, **state.slots)

@@ -90,6 +90,8 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         if action == flow_of(form) and not order_id:
             return Decision("resume", slot_order)  # "I want to return it" again: just ask the open question
         return Decision(action, order_id)  # a new change request replaces the open one
+    if form in FREE_TEXT_FORMS and _question_like(parse) and parse.intent not in ("affirm", "deny"):
+        return Decision(action if action in READ_ONLY else "fallback", order_id, digression=True)  # never a slot value
     if action in READ_ONLY and parse.confidence >= DIGRESSION_CONFIDENCE and parse.intent not in ("affirm", "deny"):
         if form in FREE_TEXT_FORMS and not _question_like(parse):
             return Decision(FREE_TEXT_FORMS[form], slot_order)  # "it arrived broken" is a reason, not a question

@@ -71,6 +71,7 @@ class KnowledgeBase:
         self.calibration_: dict[str, Any] | None = None
         self._rows: dict[int, int] = {}
         self._lead: dict[str, int] = {}
+        self._sections: dict[str, list[int]] = {}
 
     # -- building -----------------------------------------------------------------
     @classmethod
@@ -115,9 +116,11 @@ class KnowledgeBase:
     def _reindex(self) -> None:
         self._rows = {vid: row for row, vid in enumerate(self.vector_ids_)}
         self._lead: dict[str, int] = {}  # each document's first section: its overview
+        self._sections: dict[str, list[int]] = {}  # each document's sections, in order
         for row, passage in enumerate(self.passages_):
             if passage.kind == "section":
                 self._lead.setdefault(passage.doc_id, row)
+                self._sections.setdefault(passage.doc_id, []).append(row)
 
     def add_documents(self, paths: list[Path], progress: bool = False) -> list[str]:
         """Index new documents; one with an existing id replaces the old version. Returns their ids."""
@@ -212,13 +215,39 @@ class KnowledgeBase:
         doc_scores = {doc: (fused[ix[0]] + w * fused[ix[-1]]) / (1 + w) for doc, ix in top.items()}
         ranked = sorted(doc_scores, key=lambda doc: -doc_scores[doc])[:k]
         hits = []
+        named = self._sections_named(query, ranked)
         for doc_id in ranked:
             i = top[doc_id][0]
             best = int(cand[i])
-            p = self.passages_[best if self.passages_[best].kind == "section" else self._lead.get(doc_id, best)]
-            hits.append(Hit(p.doc_id, p.passage_id, p.title, p.url, p.heading, p.text,
+            shown = best if self.passages_[best].kind == "section" else self._lead.get(doc_id, best)
+            row, part = named.get(doc_id, (shown, None))
+            p = self.passages_[row]
+            hits.append(Hit(p.doc_id, p.passage_id, p.title, p.url, part or p.heading, _subsection(p.text, part),
                             float(doc_scores[doc_id]), float(d[i]), float(lex[i])))
         return hits
+
+    def _sections_named(self, query: str, docs: list[str]) -> dict[str, tuple[int, str | None]]:
+        """Sections whose heading the query spells out ("my card was charged twice" -> "Charged twice").
+
+        The heading is the article's own label for the answer: when every content word of it is in
+        the question, that section answers better than the overview or a section that merely shares
+        vocabulary ("unsubscribe me from your newsletter" -> "Unsubscribe", not "Subscribe"). Short
+        sections are chunked together ("Card declined · … · Charged twice"): then the named
+        sub-heading is returned too, so only its part of the passage is shown.
+        """
+        asked = {_stem(w) for w in _words(query)}
+        named: dict[str, tuple[int, str | None]] = {}
+        for doc_id in docs:
+            for row in self._sections.get(doc_id, []):
+                parts = self.passages_[row].heading.split(" · ")
+                for part in parts:
+                    heading = {_stem(w) for w in _words(part)} - HEADING_FILLER
+                    if heading and heading <= asked:
+                        named[doc_id] = (row, part if len(parts) > 1 else None)
+                        break
+                if doc_id in named:
+                    break
+        return named
 
     def answer(self, query: str, k: int = 5) -> Answer | None:
         """The best passage when its score clears the calibrated threshold, else None (clarify or hand off)."""
@@ -280,6 +309,43 @@ class KnowledgeBase:
             raise InvalidInput(f"{directory}: index files disagree on the number of passages; rebuild it")
         kb._reindex()
         return kb
+
+
+HEADING_FILLER = frozenset("a an the and or of to for your my you i is are with in on at by what how do can if".split())
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words, split on anything that is not a letter or digit (linear time)."""
+    out, cur = [], []
+    for ch in text.lower():
+        if ch.isalnum():
+            cur.append(ch)
+        elif cur:
+            out.append("".join(cur))
+            cur = []
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def _subsection(text: str, heading: str | None) -> str:
+    """The part of a chunked passage under "**heading**", up to the next bold sub-heading."""
+    marker = f"**{heading}**" if heading else ""
+    start = text.find(marker) if marker else -1
+    if start < 0:
+        return text
+    body = text[start + len(marker):]
+    end = body.find("\n**")
+    body = (body[:end] if end >= 0 else body).strip()
+    return f"{marker}\n{body}" if body else text
+
+
+def _stem(word: str) -> str:
+    """Enough to match a heading's word to the question's: charged/charges/charge, emails/email."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:

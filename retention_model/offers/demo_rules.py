@@ -39,7 +39,7 @@ def demo_rules() -> list[OfferRuleSpec]:
             description="At-risk shoppers saying goodbye: product recommendations only, no discount.",
             kind="recommendations", validity_days=7,
             eligibility=Eligibility(risk_bands=["medium", "high"]),
-            triggers=["goodbye_at_risk"], priority=10, active=True,
+            triggers=["goodbye_at_risk", "leaving"], priority=10, active=True,
         ),
     ]
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from common.db import utcnow
 from common.errors import NotFound
 from retention_model.offers.decision import ExposureHistory, PastExposure, RuleUsage, ShopperContext
-from retention_model.offers.rules import OfferRule, OfferRuleSpec
+from retention_model.offers.rules import TRIGGERS, OfferRule, OfferRuleSpec
 from retention_model.offers.tables import ExposureRow, OfferRuleRow, OfferRuleVersionRow
 from retention_model.scores import get_risk
 from shop.tables import Customer, Order, OrderLine, OrderStatus, Product
@@ -47,8 +47,19 @@ class StoredRule:
     updated_at: datetime
 
 
+# Trigger names of earlier versions and what the dialogue emits for them now.
+LEGACY_TRIGGERS = {"complaint_resolved": "complaint", "goodbye": "goodbye_at_risk", "track_refund": "get_refund"}
+
+
 def _rule(row: OfferRuleRow) -> OfferRule:
-    return OfferRule.model_validate({**row.definition, "id": row.id, "version": row.version})
+    """The stored rule; triggers the dialogue no longer emits are dropped (rules saved before a rename)."""
+    definition = dict(row.definition)
+    renamed = [LEGACY_TRIGGERS.get(t, t) for t in definition.get("triggers", [])]
+    known = list(dict.fromkeys(t for t in renamed if t in TRIGGERS))
+    if renamed and not known:  # nothing left that can fire: keep the rule, switched off
+        known, definition["active"] = ["complaint"], False
+    definition["triggers"] = known or definition.get("triggers")
+    return OfferRule.model_validate({**definition, "id": row.id, "version": row.version})
 
 
 def _stored(row: OfferRuleRow) -> StoredRule:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot import events as ev
@@ -234,3 +236,21 @@ def test_unclear_answer_to_a_confirmation_asks_again_and_changes_nothing(shop):
     assert "clear yes or no" in c.say("hmm")[0]
     assert shop.calls == [] and ConversationState.from_events("c", c.log).form == "confirm_cancel"
     assert "is cancelled" in c.say("yes")[0]
+
+
+def test_a_shopper_nobody_takes_may_go_back_to_the_bot_or_leave_an_email(shop):
+    TABLE.update({"still there?": ("out_of_scope", {}), "back to the bot": ("out_of_scope", {}),
+                  "ada@example.com": ("out_of_scope", {"email": "ada@example.com"})})
+    c = Conversation(shop)
+    c.say("human please")
+    c.say("hi")
+    later = NOW + timedelta(minutes=10)
+    c.manager.clock = lambda: later
+    c.log = [ev.Event(e.type, e.payload, e.seq, e.created_at or NOW) for e in c.log]
+    assert "leave your email address" in c.say("still there?")[0]
+    assert c.last_turn.messages[0].buttons[0]["payload"] == "/back_to_bot"
+    assert "reply to ada@example.com" in c.say("ada@example.com")[0]
+    assert "I'm back" in c.say("back to the bot")[0]
+    state = ConversationState.from_events("c", c.log)
+    assert not state.handed_off
+    assert "Shall I cancel" in c.say("cancel my order")[0]  # the bot answers again

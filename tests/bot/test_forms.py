@@ -45,7 +45,7 @@ def test_an_unrelated_question_at_every_step_changes_nothing_and_the_form_resume
             c.say(text)
         replies = c.say(QUESTION)
         assert "30 days" in replies[0], replies  # the question is answered ...
-        assert replies[1].startswith("Back to your"), replies  # ... and the form resumes with its question
+        assert replies[1].startswith("Back to"), replies  # ... and the form resumes with its question
         assert s.calls == [], f"{flow}: changed the shop after a digression at step {stop}"
         for text in steps[stop + 1:]:  # the form still completes
             c.say(text)
@@ -97,4 +97,6 @@ def test_one_item_of_an_order_can_be_returned(shop):
 def test_a_question_is_not_taken_as_a_return_reason(shop):
     c = Conversation(shop)
     c.say("I want to return something")
-    assert "why you're returning" in c.say("why?")[0] and shop.calls == []
+    replies = c.say("why?")
+    assert "What's the reason" in replies[-1] and shop.calls == []
+    assert "why you're returning" in c.say("ok")[0]  # a bare "ok" is no reason either

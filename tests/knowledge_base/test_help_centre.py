@@ -37,3 +37,17 @@ def test_policy_questions_get_the_right_article_with_its_link(help_centre, quest
                                       "can you fix my car engine"])
 def test_unrelated_questions_get_no_answer(help_centre, question):
     assert help_centre.answer(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id", "shown", "not_shown"),
+    [
+        ("my card was charged twice", "payment-problems", "refund any double charge", "Card declined"),
+        ("unsubscribe me from your newsletter", "newsletter", "Unsubscribe", "Enter your email address"),
+    ],
+)
+def test_the_section_the_question_names_is_the_one_shown(help_centre, question, doc_id, shown, not_shown):
+    """Not the article's overview and not a neighbouring section: the passage that answers."""
+    answer = help_centre.answer(question)
+    assert answer is not None and answer.doc_id == doc_id
+    assert shown in answer.text and not_shown not in answer.text
