@@ -193,8 +193,8 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
         return out
     assert order is not None
     key = {"refunded": "refund_refunded", "returned": "refund_returned", "cancelled": "refund_cancelled",
-           "delivered": "refund_delivered"}.get(order.status, "refund_other")
-    return Outcome().say(key, **_values(order)).form(None)
+           "delivered": "refund_delivered", "shipped": "refund_shipped"}.get(order.status, "refund_other")
+    return Outcome().say(key, return_days=RETURN_WINDOW_DAYS, **_values(order)).form(None)
 
 
 @action("order_chosen")

@@ -57,6 +57,7 @@ TEMPLATES: dict[str, str] = {
     "refund_returned": "We received your return of order {order_id}; the refund of {total} follows within 5–10 business days.",
     "refund_cancelled": "Order {order_id} was cancelled; any payment is refunded within 5–10 business days of the cancellation.",
     "refund_delivered": "Order {order_id} was delivered on {delivered}. If you'd like your money back, I can start a return: just say \"return order {order_id}\".",
+    "refund_shipped": "Order {order_id} is on its way with {carrier}, so nothing has been refunded. Once it arrives you can return it within {return_days} days for a full refund — just tell me \"return order {order_id}\".",
     "refund_other": "Order {order_id} is {status}; nothing has been charged back. If you want to cancel it, say \"cancel order {order_id}\".",
     "knowledge_answer": "{answer}",
     "no_knowledge": "I'm not sure about that one and I'd rather not guess. I can help with your orders (tracking, cancelling, returns, address changes), or get a person from our team.",
