@@ -49,6 +49,7 @@ def index_cmd(
 
     embedder = _embedder(model or settings().kb.embedding_model)
     params = {"index_kind": "hnsw"} if hnsw else {}
+    params["default_language"] = settings().kb.default_language  # of documents that name none
     start = time.perf_counter()
     kb = run_or_fail(KnowledgeBase.build, source, embedder, progress=True, **params)
     kb.data_hash_ = sources_hash(source, embedder.model_name, kb.params())
@@ -67,14 +68,16 @@ def search_cmd(
     index: IndexDir,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="Documents to show.")] = 5,
     model: ModelOpt = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="The query's ISO 639-1 language: search the documents in it (when the index has some).")] = None,
 ) -> None:
     """Print the best passage of the k best documents with fused, dense and BM25 scores, then the answer."""
     kb = _open(index, model)
-    hits = kb.search(query, k)
+    hits = kb.search(query, k, language=language)
     for rank, hit in enumerate(hits, 1):
         where = f" › {hit.heading}" if hit.heading else ""
-        typer.echo(f"{rank}. {hit.score:.3f} (dense {hit.dense:.3f}, bm25 {hit.lexical:.3f})  {hit.doc_id}  {hit.title}{where}")
-    answer = kb.answer(query, k)
+        lang = f" [{hit.language}]" if len(kb.languages) > 1 else ""  # a multilingual help centre
+        typer.echo(f"{rank}. {hit.score:.3f} (dense {hit.dense:.3f}, bm25 {hit.lexical:.3f})  {hit.doc_id}{lang}  {hit.title}{where}")
+    answer = kb.answer(query, k, language=language)
     if answer is None:
         typer.echo(f"\nno answer (best score {hits[0].score if hits else 0:.3f} < threshold {kb.threshold:.3f})")
     else:

@@ -36,6 +36,7 @@ class KnowledgeBaseSettings(BaseModel):
     sources: list[Path] = Field(default_factory=list, description="Help-centre sources to index (default: the demo help centre)")
     bulk_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="Precision for embedding passages in bulk: auto is bfloat16 on CPUs with AMX (2x faster indexing), else float32")
+    default_language: str = Field("en", pattern=r"^[a-z]{2}$", description="ISO 639-1 language of help-centre articles and FAQ rows that do not name one")
 
 
 class RetentionSettings(BaseModel):
@@ -55,6 +56,26 @@ class ShopSettings(BaseModel):
         if value is not None:
             re.compile(value)
         return value
+class LanguageSettings(BaseModel):
+    """Which languages shoppers write in, and which of them the NLU speaks (bot/language.py, docs/languages.md)."""
+
+    detect: bool = Field(True, description="Detect the language of each shopper message (Lingua, offline)")
+    spoken: list[str] = Field(default_factory=lambda: ["en"], description="ISO 639-1 codes of the languages the NLU was trained on")
+    candidates: list[str] = Field(default_factory=lambda: ["en", "de", "fr", "nl", "es", "it", "pl", "pt", "sv", "da"],
+                                  description="Languages the detector chooses between (each costs ~30 MB of memory)")
+    min_confidence: float = Field(0.0, ge=0, le=1, description="Least detector confidence for a language (else unknown)")
+    min_margin: float = Field(0.3, ge=0, le=1, description="Least lead of the best language over the runner-up (else unknown)")
+    min_letters: int = Field(8, ge=1, description="Least letters (not counting ids, numbers, links) to name a language")
+    low_accuracy: bool = Field(False, description="Lingua's low-accuracy mode: 20 MB instead of ~300 MB, more unknowns and mistakes")
+
+    @field_validator("spoken", "candidates")
+    @classmethod
+    def _iso_codes(cls, value: list[str]) -> list[str]:
+        codes = [str(v).strip().lower() for v in value]
+        bad = [c for c in codes if len(c) != 2 or not c.isalpha()]
+        if bad or not codes:
+            raise ValueError(f"must be a non-empty JSON list of ISO 639-1 codes like [\"en\", \"de\"] (bad: {bad})")
+        return codes
 
 
 class Settings(BaseSettings):
@@ -78,6 +99,7 @@ class Settings(BaseSettings):
     kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings, description="Knowledge-base section (KEEPCART_KB__*)")
     retention: RetentionSettings = Field(default_factory=RetentionSettings, description="Retention section (KEEPCART_RETENTION__*)")
     shop: ShopSettings = Field(default_factory=ShopSettings, description="Shop section (KEEPCART_SHOP__*)")
+    language: LanguageSettings = Field(default_factory=LanguageSettings, description="Language section (KEEPCART_LANGUAGE__*)")
 
     @field_validator("log_level", mode="before")
     @classmethod

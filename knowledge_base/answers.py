@@ -20,6 +20,7 @@ class Hit:
     score: float
     dense: float
     lexical: float
+    language: str = "en"  # of the passage's document
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -35,6 +36,7 @@ class Answer:
     doc_id: str
     score: float
     hits: list[Hit] = field(default_factory=list)
+    language: str = "en"  # of the article it came from
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in asdict(self).items() if k != "hits"}, "hits": [h.to_dict() for h in self.hits]}

@@ -31,6 +31,7 @@ class Passage:
     text: str
     indexed: str
     kind: str  # "title", "question", "section"
+    language: str = "en"  # ISO 639-1 of its document (indexes saved before languages: English)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,7 +149,7 @@ def chunk_document(doc: Document, max_words: int = 150, title_passage: bool = Tr
 
     def add(kind: str, heading: str, text: str, indexed: str) -> None:
         passages.append(Passage(f"{doc.doc_id}#{len(passages)}", doc.doc_id, doc.title, doc.url,
-                                heading, text, indexed, kind))
+                                heading, text, indexed, kind, doc.language or "en"))
 
     if doc.kind == "faq":
         add("question", "", parts[0][1] if parts else doc.body, f"{doc.title} {tag_text}".strip())

@@ -21,7 +21,7 @@ from common.errors import DataFileError, DataFileErrors
 ARTICLE_SUFFIXES = {".md", ".markdown"}
 FAQ_SUFFIXES = {".csv", ".json", ".jsonl"}
 SUFFIXES = ARTICLE_SUFFIXES | FAQ_SUFFIXES
-FRONT_MATTER_KEYS = {"id", "url", "tags", "title", "questions"}
+FRONT_MATTER_KEYS = {"id", "url", "tags", "title", "questions", "language"}
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -39,10 +39,12 @@ class Document:
     source: str = ""
     line: int = 1
     auto_id: bool = False  # FAQ id made from the question's slug
+    language: str | None = None  # ISO 639-1; None until `load_documents` applies the default
 
     def to_dict(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "title": self.title, "kind": self.kind, "url": self.url,
-                "tags": self.tags, "questions": self.questions, "source": self.source, "line": self.line}
+                "tags": self.tags, "questions": self.questions, "source": self.source, "line": self.line,
+                "language": self.language}
 
 
 def expand_sources(paths: list[Path]) -> list[Path]:
@@ -64,8 +66,10 @@ def expand_sources(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_documents(paths: list[Path]) -> list[Document]:
-    """Read every source; raise one `DataFileErrors` listing every bad file, row and duplicate id."""
+def load_documents(paths: list[Path], default_language: str = "en") -> list[Document]:
+    """Read every source; raise one `DataFileErrors` listing every bad file, row and duplicate id.
+    Documents that name no language get `default_language` (setting KEEPCART_KB__DEFAULT_LANGUAGE)."""
+    default = language_code(default_language, "default language", None)
     documents: list[Document] = []
     errors: list[DataFileError] = []
     for path in expand_sources(paths):
@@ -92,7 +96,19 @@ def load_documents(paths: list[Path]) -> list[Document]:
             errors.append(DataFileError(doc.source, doc.line, f"duplicate document id {doc.doc_id!r} (first in {first.source}:{first.line})"))
     if errors:
         raise DataFileErrors(errors)
+    for doc in documents:
+        doc.language = doc.language or default
     return documents
+
+
+def language_code(value: Any, path: str, line: int | None) -> str:
+    """An ISO 639-1 code from 'de', 'DE', 'de-AT' or 'de_AT' (the region is dropped: retrieval and
+    the NLU work per language)."""
+    text = str(value).strip() if isinstance(value, str) else ""
+    base = text.replace("_", "-").split("-")[0].lower()
+    if len(base) != 2 or not base.isascii() or not base.isalpha():
+        raise DataFileError(path, line, f"bad language {value!r}: use an ISO 639-1 code such as 'en' or 'de'")
+    return base
 
 
 def _clean_id(value: Any, path: str, line: int) -> str:
@@ -151,9 +167,13 @@ def parse_markdown(text: str, path: str) -> Document:
         raise DataFileError(path, title_line + 1, "the article has a title but no text")
     doc_id = _clean_id(meta.get("id", Path(path).stem), path, 2 if "id" in meta else 1)
     url = meta.get("url")
+    language = None
+    if "language" in meta:
+        key_line = next((i + 1 for i in range(1, start) if lines[i].lstrip().startswith("language")), 2)
+        language = language_code(meta["language"], path, key_line)
     return Document(doc_id=doc_id, title=title, body=body, kind="article", url=str(url) if url else None,
                     tags=_tags(meta.get("tags"), path, 2), questions=_questions(meta.get("questions"), path),
-                    source=path, line=title_line + 1)
+                    source=path, line=title_line + 1, language=language)
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -164,7 +184,7 @@ def slug(text: str, limit: int = 60) -> str:
 
 # Column names FAQ exports use for our fields ("Question"/"Answer" are folded by case already).
 FAQ_ALIASES = {"q": "question", "query": "question", "a": "answer", "response": "answer", "reply": "answer",
-               "link": "url", "faq_id": "id"}
+               "link": "url", "faq_id": "id", "lang": "language", "locale": "language"}
 
 
 def _field_name(key: object, present: set[str]) -> str:
@@ -191,13 +211,16 @@ def _faq_entry(row: dict[str, Any], path: str, line: int, stem: str) -> Document
     raw_id = row.get("id")
     doc_id = _clean_id(raw_id, path, line) if raw_id not in (None, "") else f"{stem}-{slug(question)}"
     url = row.get("url")
+    language = row.get("language")
     return Document(doc_id=doc_id, title=question.strip(), body=answer.strip(), kind="faq",
                     url=str(url).strip() if url else None, tags=_tags(row.get("tags"), path, line),
-                    source=path, line=line, auto_id=raw_id in (None, ""))
+                    source=path, line=line, auto_id=raw_id in (None, ""),
+                    language=language_code(language, path, line) if language not in (None, "") else None)
 
 
 def parse_faq_csv(text: str, path: str, stem: str) -> list[Document]:
-    """CSV with a header holding `question`, `answer` (or `Q`/`A`, `query`/`response`...) and optionally `url`, `id`, `tags`."""
+    """CSV with a header holding `question`, `answer` (or `Q`/`A`, `query`/`response`...) and optionally `url`, `id`,
+    `tags`, `language` (an empty cell: the default language)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = _faq_fields(next(reader))

@@ -22,7 +22,7 @@ from common.pretrained import PACKAGED
 from knowledge_base.answers import Answer, Hit, trim_for_chat
 from knowledge_base.bm25 import BM25
 from knowledge_base.chunking import Passage, chunk_document
-from knowledge_base.documents import Document, load_documents
+from knowledge_base.documents import Document, language_code, load_documents
 from knowledge_base.embedder import Embedder
 from knowledge_base.vector_index import FLAT, HNSW, VectorIndex
 
@@ -47,7 +47,8 @@ class KnowledgeBase:
     def __init__(self, embedder: Embedder, index_kind: str = "auto", max_words: int = 150,
                  title_passages: bool = True, fusion: str = "weighted", lexical_weight: float = 0.1,
                  candidates: int = 50, threshold: float = DEFAULT_THRESHOLD, batch_size: int = 16,
-                 second_passage_weight: float = 0.3, max_seq_length: int | None = MAX_SEQ_LENGTH) -> None:
+                 second_passage_weight: float = 0.3, max_seq_length: int | None = MAX_SEQ_LENGTH,
+                 default_language: str = "en") -> None:
         if fusion not in FUSIONS:
             raise InvalidInput(f"unknown fusion {fusion!r}; choose one of {FUSIONS}")
         if max_seq_length is not None and int(max_seq_length) < 8:
@@ -60,6 +61,7 @@ class KnowledgeBase:
         self.threshold, self.batch_size = threshold, batch_size
         self.second_passage_weight = second_passage_weight
         self.max_seq_length = max_seq_length
+        self.default_language = language_code(default_language, "default_language", None)
         self.documents_: dict[str, dict[str, Any]] = {}
         self.passages_: list[Passage] = []
         self.vector_ids_: list[int] = []
@@ -72,20 +74,21 @@ class KnowledgeBase:
         self._rows: dict[int, int] = {}
         self._lead: dict[str, int] = {}
         self._sections: dict[str, list[int]] = {}
+        self._languages: dict[str, list[int]] = {}
 
     # -- building -----------------------------------------------------------------
     @classmethod
     def build(cls, sources: list[Path], embedder: Embedder, progress: bool = False, **params: Any) -> KnowledgeBase:
         """Read, chunk, embed and index every source; any bad file fails the whole build."""
         kb = cls(embedder, **params)
-        kb._add(load_documents(list(sources)), progress)
+        kb._add(load_documents(list(sources), kb.default_language), progress)
         return kb
 
     def params(self) -> dict[str, Any]:
         return {"index_kind": self.index_kind, "max_words": self.max_words, "title_passages": self.title_passages,
                 "fusion": self.fusion, "lexical_weight": self.lexical_weight, "candidates": self.candidates,
                 "batch_size": self.batch_size, "second_passage_weight": self.second_passage_weight,
-                "max_seq_length": self.max_seq_length}
+                "max_seq_length": self.max_seq_length, "default_language": self.default_language}
 
     def _add(self, docs: list[Document], progress: bool) -> None:
         passages = [p for d in docs for p in chunk_document(d, self.max_words, self.title_passages)]
@@ -121,10 +124,13 @@ class KnowledgeBase:
             if passage.kind == "section":
                 self._lead.setdefault(passage.doc_id, row)
                 self._sections.setdefault(passage.doc_id, []).append(row)
+        self._languages = {}  # rows of each language, to search one language of a multilingual help centre
+        for row, passage in enumerate(self.passages_):
+            self._languages.setdefault(passage.language, []).append(row)
 
     def add_documents(self, paths: list[Path], progress: bool = False) -> list[str]:
         """Index new documents; one with an existing id replaces the old version. Returns their ids."""
-        docs = load_documents(list(paths))
+        docs = load_documents(list(paths), self.default_language)
         replaced = [d.doc_id for d in docs if d.doc_id in self.documents_]
         if replaced:
             self.remove_documents(replaced)
@@ -165,12 +171,19 @@ class KnowledgeBase:
         """The manifest id: transcript events record it to say which index answered."""
         return self.index_id_
 
+    @property
+    def languages(self) -> list[str]:
+        """The languages of the indexed passages."""
+        return sorted(self._languages)
+
     def search(self, query: str, k: int = 5, fusion: str | None = None,
-               query_vector: np.ndarray | None = None) -> list[Hit]:
+               query_vector: np.ndarray | None = None, language: str | None = None) -> list[Hit]:
         """The best passage of each of the `k` best documents, best first.
 
         `fusion` overrides the index's fusion (for baselines); `query_vector` skips embedding when a
-        caller has already embedded a batch of queries.
+        caller has already embedded a batch of queries. `language` (ISO 639-1, the detected language
+        of the query) searches only the passages in that language when the help centre has some and
+        also has others; else every passage, so an English-only help centre still answers.
         """
         fusion = fusion or self.fusion
         if fusion not in FUSIONS:
@@ -179,10 +192,16 @@ class KnowledgeBase:
             return []
         qvec = self.embedder.encode([query])[0] if query_vector is None else np.asarray(query_vector, np.float32)
         n = min(max(self.candidates, k * 4), len(self.passages_))
-        dense_scores, dense_ids = self.vectors_.search(qvec[None, :], n)
+        only = self._languages.get(language or "") if len(self._languages) > 1 else None
+        allowed = None if only is None else np.asarray([self.vector_ids_[r] for r in only], dtype=np.int64)
+        dense_scores, dense_ids = self.vectors_.search(qvec[None, :], n, allowed=allowed)
         rows = [self._rows[int(i)] for i in dense_ids[0] if int(i) in self._rows]
         dense = {row: float(s) for row, s in zip(rows, dense_scores[0])}
         raw, lexical = self.bm25_.scores(query)
+        if only is not None and lexical.any():
+            keep = np.zeros(len(raw), dtype=bool)
+            keep[only] = True
+            raw, lexical = np.where(keep, raw, 0).astype(np.float32), np.where(keep, lexical, 0).astype(np.float32)
         if fusion != "dense" and lexical.any():
             top = np.argpartition(-raw, min(n, len(raw)) - 1)[:n]
             missing = [int(r) for r in top if raw[r] > 0 and int(r) not in dense]
@@ -223,7 +242,7 @@ class KnowledgeBase:
             row, part = named.get(doc_id, (shown, None))
             p = self.passages_[row]
             hits.append(Hit(p.doc_id, p.passage_id, p.title, p.url, part or p.heading, _subsection(p.text, part),
-                            float(doc_scores[doc_id]), float(d[i]), float(lex[i])))
+                            float(doc_scores[doc_id]), float(d[i]), float(lex[i]), p.language))
         return hits
 
     def _sections_named(self, query: str, docs: list[str]) -> dict[str, tuple[int, str | None]]:
@@ -249,13 +268,14 @@ class KnowledgeBase:
                     break
         return named
 
-    def answer(self, query: str, k: int = 5) -> Answer | None:
-        """The best passage when its score clears the calibrated threshold, else None (clarify or hand off)."""
-        hits = self.search(query, k)
+    def answer(self, query: str, k: int = 5, language: str | None = None) -> Answer | None:
+        """The best passage when its score clears the calibrated threshold, else None (clarify or hand off).
+        `language`: the query's detected language, to answer from articles in it (see `search`)."""
+        hits = self.search(query, k, language=language)
         if not hits or hits[0].score < self.threshold:
             return None
         top = hits[0]
-        return Answer(trim_for_chat(top.text), top.title, top.url, top.doc_id, top.score, hits)
+        return Answer(trim_for_chat(top.text), top.title, top.url, top.doc_id, top.score, hits, top.language)
 
     # -- persistence ---------------------------------------------------------------
     def save(self, directory: Path) -> dict[str, Any]:

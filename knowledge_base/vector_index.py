@@ -56,8 +56,10 @@ class VectorIndex:
         else:
             self.removed_.update(int(i) for i in ids)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) of shape (n, k'), best first; id -1 pads missing results."""
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of shape (n, k'), best first; id -1 pads missing results. With `allowed`
+        (ids), only those are searched: FAISS filters while it searches, so the k best allowed
+        vectors come back even when other vectors score higher."""
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if self._index.ntotal == 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
@@ -65,8 +67,12 @@ class VectorIndex:
         threads = faiss.omp_get_max_threads()
         if len(queries) <= 4:
             faiss.omp_set_num_threads(1)  # OpenMP start-up costs more than a single query; 3x faster measured
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            params = faiss.SearchParametersHNSW(sel=selector) if self.kind == HNSW else faiss.SearchParameters(sel=selector)
         try:
-            scores, ids = self._index.search(queries, fetch)
+            scores, ids = self._index.search(queries, fetch, params=params)
         finally:
             faiss.omp_set_num_threads(threads)
         if self.removed_:
