@@ -16,6 +16,7 @@ from bot import care_actions, order_actions  # noqa: F401  (they register the ac
 from bot import events as ev
 from bot.actions import ACTIONS, TALK_TO_PERSON, Action, Outcome, yes_no
 from bot.events import BotMessage, Event
+from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
 from bot.order_refs import OTHER, IdShape, resolve, words
 from bot.policy import CONFIRMATIONS, Decision, decide, flow_of
@@ -68,8 +69,9 @@ class DialogueManager:
     def __init__(self, parser: Parser, shop: ShopBackend, knowledge: KnowledgeSource | None = None,
                  retention: RetentionAdvisor | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  actions: dict[str, Action] | None = None, order_id_pattern: str | None = None,
-                 recommender: Callable[[str, int], list[str]] | None = None) -> None:
+                 recommender: Callable[[str, int], list[str]] | None = None, language: LanguageDetector | None = None) -> None:
         self.parser, self.shop, self.knowledge, self.retention, self.clock = parser, shop, knowledge, retention, clock
+        self.language = language
         self.actions = {**ACTIONS, **(actions or {})}
         self.recommender = recommender
         self._shape: IdShape | None = IdShape(0, 64, False, pattern=order_id_pattern) if order_id_pattern else None
@@ -86,8 +88,11 @@ class DialogueManager:
 
     def handle(self, state: ConversationState, text: str, parse: Parse | None = None) -> Turn:
         parse = parse or self.understand(text)
-        events = [Event(ev.INTENT_PARSED, parse.to_dict())]
-        if state.handed_off:
+        guess = self.language.detect(text) if self.language is not None else None
+        events = [Event(ev.INTENT_PARSED, {**parse.to_dict(), "language": guess.code if guess else None})]
+        if guess is not None and self.language is not None and self.language.is_unsupported(guess) and not state.handed_off:
+            decision, outcome = Decision("unsupported_language"), self._unsupported_language(guess.code or "", state)
+        elif state.handed_off:
             outcome, name = self._while_waiting(state, parse), "waiting"
             decision = Decision(name)
         else:
@@ -161,6 +166,12 @@ class DialogueManager:
             orders = [o for o in self.shop.list_orders(state.customer_id or "", 10) if o.id in slots.get("candidates", [])]
             return Reply("choose_order", buttons=[order_button(o) for o in orders[:5]])
         return None
+
+    def _unsupported_language(self, code: str, state: ConversationState) -> Outcome:
+        """A language the NLU was not trained on: say, in that language, which ones it speaks; offer a person."""
+        text, buttons = unsupported_language_reply(code, self.language.spoken if self.language else ["en"])
+        out = Outcome(replies=[Reply("unsupported_language", {"text": text}, buttons=buttons)])
+        return out.form(state.form, **state.slots) if state.form else out
 
     # -- hand-off --------------------------------------------------------------------------
     def _while_waiting(self, state: ConversationState, parse: Parse) -> Outcome:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import ChatService
 from bot.dialogue import DialogueManager
 from bot.keyword_parser import KeywordParser
+from bot.language import LanguageDetector
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.policy import INTENT_ACTIONS
 from bot.staff import StaffDesk
@@ -97,7 +98,8 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
     retention = retention or load_retention(settings, sessions)
     recommender = getattr(retention, "recommender", None)
+    language = LanguageDetector.from_settings(settings.language) if settings.language.detect else None
     dialogue = DialogueManager(parser, shop, knowledge, retention, recommender=recommender,
-                               order_id_pattern=settings.shop.order_id_pattern)
+                               order_id_pattern=settings.shop.order_id_pattern, language=language)
     return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
                       retention, ChatService(store, dialogue), StaffDesk(store, INTENT_ACTIONS))

@@ -17,6 +17,7 @@ from tests.bot.fakes import NOW, FakeKnowledge, FakeShop, ScriptedParser, order
 TABLE = {
     "hi": ("greet", {}),
     "where is my order": ("track_order", {}),
+    "Hallo, wo ist meine Bestellung?": ("out_of_scope", {}),
     "where is 1000000009": ("track_order", {}),
     "cancel my order": ("cancel_order", {}),
     "cancel the sneakers": ("cancel_order", {"product": "sneakers"}),
@@ -254,3 +255,15 @@ def test_a_shopper_nobody_takes_may_go_back_to_the_bot_or_leave_an_email(shop):
     state = ConversationState.from_events("c", c.log)
     assert not state.handed_off
     assert "Shall I cancel" in c.say("cancel my order")[0]  # the bot answers again
+
+
+def test_a_language_the_nlu_does_not_speak_gets_a_reply_in_it_and_a_person_offered(shop):
+    from bot.language import LanguageDetector
+
+    c = Conversation(shop)
+    c.manager.language = LanguageDetector(spoken=["en"], candidates=["en", "de", "fr"])
+    reply = c.say("Hallo, wo ist meine Bestellung?")[0]
+    assert "Englisch" in reply and c.last_turn.messages[0].buttons[0]["payload"] == "I want to talk to a person"
+    assert c.last_turn.events[0].payload["language"] == "de"  # the staff console shows it
+    assert "Your order" in c.say("where is my order")[0]  # English still works; short text stays unknown
+    assert c.last_turn.events[0].payload["language"] in ("en", None)
