@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import events as ev
 from bot.events import Event
-from bot.responses import Reply
+from bot.responses import Reply, button
 
 if TYPE_CHECKING:
     from bot.dialogue import DialogueManager
@@ -63,8 +63,8 @@ def action(name: str) -> Callable[[Action], Action]:
     return register
 
 
-TALK_TO_PERSON = {"title": "Talk to a person", "payload": "I want to talk to a person"}
+TALK_TO_PERSON = button("talk_to_person")
 
 
 def yes_no() -> list[dict[str, str]]:
-    return [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+    return [button("yes"), button("no")]

@@ -12,7 +12,7 @@ from bot.actions import TALK_TO_PERSON, Outcome, action
 from bot.events import Event
 from bot.order_refs import product_words
 from bot.policy import KNOWLEDGE_INTENTS, Decision
-from bot.responses import Reply
+from bot.responses import Reply, button
 
 if TYPE_CHECKING:
     from bot.dialogue import DialogueManager
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from shop.backend import OrderView
 
 KNOWLEDGE_ONLY = KNOWLEDGE_INTENTS | {"delivery_period", "delivery_options", "check_refund_policy"}
-START_RETURN = {"title": "Start a return", "payload": "I want to return order {order_id}"}
 
 
 def knowledge_answer(dm: DialogueManager, parse: Parse, key: str = "knowledge_answer",
@@ -190,7 +189,7 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
 
     order = _about(dm, d, state, ("delivered",))
     if order is not None and order.status == "delivered":
-        start = {"title": START_RETURN["title"], "payload": START_RETURN["payload"].format(order_id=order.id)}
+        start = button("start_return", order_id=order.id)
         return Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order))
     return knowledge_answer(dm, parse, "item_damaged_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
 

@@ -21,7 +21,7 @@ from bot.nlu.types import Parse
 from bot.order_refs import OTHER, IdShape, resolve, words
 from bot.policy import CONFIRMATIONS, Decision, decide, flow_of
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
-from bot.responses import Reply, render
+from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
 from shop.backend import OrderView, ProductView, ShopBackend
 
@@ -184,7 +184,7 @@ class DialogueManager:
         if emails:
             out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "contact_email": emails[0]}))
             return out.say("email_noted", email=emails[0])
-        if lowered in ("continue with the bot", "back to the bot", "continue with you") or parse.text.strip() == "/back_to_bot":
+        if lowered in ("continue with the bot", "back to the bot", "continue with you") or parse.text.strip() == BUTTONS["back_to_bot"]["payload"]:
             out.events.append(Event(ev.HANDED_OFF, {"active": False, "by": "shopper"}))
             return out.say("back_to_bot")
         if parse.intent in ("contact_customer_service",) or parse.intent in care_actions.KNOWLEDGE_ONLY:
@@ -195,7 +195,7 @@ class DialogueManager:
         waited = state.handed_off_at is not None and self.clock() - state.handed_off_at >= WAIT_BEFORE_OPTIONS
         if waited and not state.wait_options_shown:
             out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "options_shown": True}))
-            return out.say("waiting_too_long", buttons=[{"title": "Continue with the bot", "payload": "/back_to_bot"}])
+            return out.say("waiting_too_long", buttons=[button("back_to_bot")])
         if not state.waiting_acknowledged:
             out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "acknowledged": True}))
             return out.say("waiting_ack")

@@ -87,6 +87,21 @@ TEMPLATES: dict[str, str] = {
     "unsupported_language": "{text}",
 }
 
+# Buttons: the title the shopper sees and the message the button sends (a payload the NLU or the
+# dialogue understands). A shop rewords titles here like any other sentence.
+BUTTONS: dict[str, dict[str, str]] = {
+    "talk_to_person": {"title": "Talk to a person", "payload": "I want to talk to a person"},
+    "yes": {"title": "Yes", "payload": "yes"},
+    "no": {"title": "No", "payload": "no"},
+    "start_return": {"title": "Start a return", "payload": "I want to return order {order_id}"},
+    "back_to_bot": {"title": "Continue with the bot", "payload": "/back_to_bot"},
+}
+
+
+def button(name: str, **values: str) -> dict[str, str]:
+    b = BUTTONS[name]
+    return {"title": b["title"].format(**values), "payload": b["payload"].format(**values)}
+
 
 @dataclass(frozen=True)
 class Reply:
