@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.actions import Outcome, action, yes_no
-from bot.address import parse_address
+from bot.address import ParsedAddress, parse_address
 from bot.order_refs import lines_named, resolve, words
 from bot.policy import Decision
 from bot.responses import Reply
@@ -154,8 +154,28 @@ def change_address(dm: DialogueManager, d: Decision, state: ConversationState, p
     if out:
         return out
     assert order is not None
-    return _refused(dm, order, "change_address") or Outcome().say("ask_address", order_id=order.id).form(
-        "ask_address", order_id=order.id)
+    refused = _refused(dm, order, "change_address")
+    if refused:
+        return refused
+    given = _address_in_request(dm, state, parse.text)  # "change the address to Meir 1, 2000 Antwerpen"
+    if given is not None:
+        return _confirm_address(order.id, given)
+    return Outcome().say("ask_address", order_id=order.id).form("ask_address", order_id=order.id)
+
+
+def _address_in_request(dm: DialogueManager, state: ConversationState, text: str) -> ParsedAddress | None:
+    lowered = text.lower()
+    cut = max(lowered.rfind(" to "), lowered.rfind(" is now "), lowered.rfind(": "))
+    if cut < 0:
+        return None
+    customer = dm.shop.find_customer(state.customer_id) if state.customer_id else None
+    return parse_address(text[cut:].split(maxsplit=1)[-1], customer.country if customer else None)
+
+
+def _confirm_address(order_id: str | None, address: ParsedAddress) -> Outcome:
+    shown = address.shown()
+    return Outcome(replies=[Reply("confirm_address", {"order_id": order_id, "address": shown}, buttons=yes_no())]).form(
+        "confirm_address", order_id=order_id, address=address.to_dict(), shown=shown)
 
 
 @action("address_given")
@@ -164,9 +184,7 @@ def address_given(dm: DialogueManager, d: Decision, state: ConversationState, pa
     address = parse_address(parse.text, customer.country if customer else None)
     if address is None:
         return Outcome().say("address_unclear").form("ask_address", **state.slots)
-    shown = address.shown()
-    return Outcome(replies=[Reply("confirm_address", {"order_id": d.order_id, "address": shown}, buttons=yes_no())]).form(
-        "confirm_address", order_id=d.order_id, address=address.to_dict(), shown=shown)
+    return _confirm_address(d.order_id, address)
 
 
 @action("do_change_address")

@@ -267,3 +267,11 @@ def test_a_language_the_nlu_does_not_speak_gets_a_reply_in_it_and_a_person_offer
     assert c.last_turn.events[0].payload["language"] == "de"  # the staff console shows it
     assert "Your order" in c.say("where is my order")[0]  # English still works; short text stays unknown
     assert c.last_turn.events[0].payload["language"] in ("en", None)
+
+
+def test_an_address_in_the_request_itself_goes_straight_to_the_confirmation(shop):
+    TABLE["change my address to Rue de Rivoli 1, 75001 Paris, FR"] = ("change_shipping_address", {})
+    c = Conversation(shop)
+    reply = c.say("change my address to Rue de Rivoli 1, 75001 Paris, FR")[0]
+    assert "order 1000000002 to Rue de Rivoli 1, 75001 Paris, France?" in reply and shop.calls == []
+    assert "will be delivered to" in c.say("yes")[0] and shop.calls == [("address", "1000000002")]
