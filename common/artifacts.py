@@ -69,12 +69,32 @@ def write_manifest(directory: Path, kind: str, **fields: Any) -> dict[str, Any]:
     return manifest
 
 
+# Libraries whose file formats an artifact depends on: a different major version may not read it.
+FORMAT_LIBRARIES = ("torch", "transformers", "sentence-transformers", "faiss-cpu", "scikit-learn", "numpy")
+
+
+def version_mismatches(recorded: dict[str, str], installed: dict[str, str] | None = None) -> list[str]:
+    """'transformers 4.44.0 -> 5.1.0' for each format library whose major version changed since the build."""
+    installed = installed if installed is not None else library_versions(FORMAT_LIBRARIES)
+    out = []
+    for name in FORMAT_LIBRARIES:
+        was, now = recorded.get(name), installed.get(name)
+        if was and now and was.split(".")[0] != now.split(".")[0]:
+            out.append(f"{name} {was} -> {now}")
+    return out
+
+
 def read_manifest(directory: Path, kind: str | None = None) -> dict[str, Any]:
-    """Read and check an artifact's manifest; a clear error when it is missing or of another kind."""
+    """Read and check an artifact's manifest; a clear error when it is missing, of another kind, or was
+    built with a major version of a library (torch, transformers, faiss...) that is no longer installed."""
     path = Path(directory) / MANIFEST
     if not path.exists():
         raise InvalidInput(f"{directory}: not a Keepcart artifact (no {MANIFEST})")
     manifest = json.loads(path.read_text())
     if kind is not None and manifest.get("kind") != kind:
         raise InvalidInput(f"{directory}: is a {manifest.get('kind')!r} artifact, expected {kind!r}")
+    changed = version_mismatches(manifest.get("versions") or {})
+    if changed:
+        raise InvalidInput(f"{directory}: built with other major library versions ({'; '.join(changed)}); "
+                           f"rebuild it (keepcart nlu train / kb index / churn train, or keepcart demo)")
     return manifest

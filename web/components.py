@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +22,7 @@ from bot.transcript import TranscriptStore
 from common.artifacts import MANIFEST
 from common.db import make_engine, make_session_factory
 from common.migrate import upgrade
+from common.reload import Reloading
 from common.settings import Settings
 from shop.sql_backend import SqlShopBackend
 
@@ -41,6 +44,20 @@ class Components:
     staff: StaffDesk
 
 
+class Live:
+    """A port whose artifact a running server replaces when a newer version is written (common/reload.py).
+
+    Every attribute is read from the artifact currently loaded, so `parse`, `answer`, `model_id` and
+    `index_id` always come from the same, newest version.
+    """
+
+    def __init__(self, holder: Reloading[Any]) -> None:
+        self._holder = holder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._holder.get(), name)
+
+
 def load_parser(settings: Settings) -> Parser:
     """The fine-tuned NLU when one has been trained, else the keyword rule set (with a warning).
 
@@ -53,10 +70,14 @@ def load_parser(settings: Settings) -> Parser:
     from bot.nlu.batching import BatchingParser
     from bot.nlu.model import NLUModel
 
-    started = time.perf_counter()
-    model = NLUModel.load(model_dir, quantize=settings.nlu.quantize)
-    log.info("NLU model %s loaded in %.2f s", model.model_id, time.perf_counter() - started)
-    return BatchingParser(model, max_wait_ms=settings.nlu.batch_wait_ms)
+    def load(directory: Path) -> BatchingParser:
+        started = time.perf_counter()
+        model = NLUModel.load(directory, quantize=settings.nlu.quantize)
+        log.info("NLU model %s loaded in %.2f s", model.model_id, time.perf_counter() - started)
+        return BatchingParser(model, max_wait_ms=settings.nlu.batch_wait_ms)
+
+    holder = Reloading(model_dir, load, load(model_dir), on_replace=lambda old: old.close())
+    return cast(Parser, Live(holder))
 
 
 def load_knowledge(settings: Settings) -> KnowledgeSource | None:
@@ -67,7 +88,9 @@ def load_knowledge(settings: Settings) -> KnowledgeSource | None:
     from knowledge_base.embedder import Embedder
     from knowledge_base.index import KnowledgeBase
 
-    return KnowledgeBase.load(index_dir, Embedder(settings.kb.embedding_model, bulk_precision=settings.kb.bulk_precision))
+    embedder = Embedder(settings.kb.embedding_model, bulk_precision=settings.kb.bulk_precision)
+    holder = Reloading(index_dir, lambda d: KnowledgeBase.load(d, embedder), KnowledgeBase.load(index_dir, embedder))
+    return cast(KnowledgeSource, Live(holder))
 
 
 def load_retention(settings: Settings, sessions: sessionmaker[Session]) -> RetentionAdvisor:
