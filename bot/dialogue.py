@@ -69,9 +69,10 @@ class DialogueManager:
     def __init__(self, parser: Parser, shop: ShopBackend, knowledge: KnowledgeSource | None = None,
                  retention: RetentionAdvisor | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  actions: dict[str, Action] | None = None, order_id_pattern: str | None = None,
-                 recommender: Callable[[str, int], list[str]] | None = None, language: LanguageDetector | None = None) -> None:
+                 recommender: Callable[[str, int], list[str]] | None = None, language: LanguageDetector | None = None,
+                 handoff_wait: timedelta = WAIT_BEFORE_OPTIONS) -> None:
         self.parser, self.shop, self.knowledge, self.retention, self.clock = parser, shop, knowledge, retention, clock
-        self.language = language
+        self.language, self.handoff_wait = language, handoff_wait
         self.actions = {**ACTIONS, **(actions or {})}
         self.recommender = recommender
         self._shape: IdShape | None = IdShape(0, 64, False, pattern=order_id_pattern) if order_id_pattern else None
@@ -192,7 +193,7 @@ class DialogueManager:
             if answered is not None:
                 answered.replies.insert(0, Reply("waiting_answer"))
                 return answered
-        waited = state.handed_off_at is not None and self.clock() - state.handed_off_at >= WAIT_BEFORE_OPTIONS
+        waited = state.handed_off_at is not None and self.clock() - state.handed_off_at >= self.handoff_wait
         if waited and not state.wait_options_shown:
             out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "options_shown": True}))
             return out.say("waiting_too_long", buttons=[button("back_to_bot")])

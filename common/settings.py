@@ -47,6 +47,7 @@ class RetentionSettings(BaseModel):
 
 
 class ShopSettings(BaseModel):
+    handoff_wait_minutes: float = Field(5.0, gt=0, description="Minutes a shopper waits for a person before being offered the bot or an e-mail reply")
     order_id_pattern: str | None = Field(
         None, description="Regex an order id must match whole (default: learnt from the shop's own order ids)")
 

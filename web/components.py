@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -123,6 +124,7 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     recommender = getattr(retention, "recommender", None)
     language = LanguageDetector.from_settings(settings.language) if settings.language.detect else None
     dialogue = DialogueManager(parser, shop, knowledge, retention, recommender=recommender,
-                               order_id_pattern=settings.shop.order_id_pattern, language=language)
+                               order_id_pattern=settings.shop.order_id_pattern, language=language,
+                               handoff_wait=timedelta(minutes=settings.shop.handoff_wait_minutes))
     return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
                       retention, ChatService(store, dialogue), StaffDesk(store, INTENT_ACTIONS))
