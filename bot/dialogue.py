@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import care_actions, order_actions  # noqa: F401  (they register the actions)
 from bot import events as ev
+from bot.address import parse_address
 from bot.actions import ACTIONS, TALK_TO_PERSON, Action, Outcome, yes_no
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
@@ -89,7 +90,8 @@ class DialogueManager:
 
     def handle(self, state: ConversationState, text: str, parse: Parse | None = None) -> Turn:
         parse = parse or self.understand(text)
-        guess = self.language.detect(text) if self.language is not None else None
+        # An address ("Meir 1, 2000 Antwerpen, BE") names places, not the shopper's language.
+        guess = self.language.detect(text) if self.language is not None and parse_address(text) is None else None
         events = [Event(ev.INTENT_PARSED, {**parse.to_dict(), "language": guess.code if guess else None})]
         if guess is not None and self.language is not None and self.language.is_unsupported(guess) and not state.handed_off:
             decision, outcome = Decision("unsupported_language"), self._unsupported_language(guess.code or "", state)

@@ -117,8 +117,12 @@ def return_order(dm: DialogueManager, d: Decision, state: ConversationState, par
         return refused
     chosen = lines_named(order, parse.text) if len(order.lines) > 1 else []
     items = ", ".join(order.lines[i].product_name for i in chosen) if chosen else order.describe_items()
-    return Outcome().say("ask_return_reason", **{**_values(order), "items": items}).form(
-        "ask_return_reason", order_id=order.id, product_ids=[order.lines[i].product_id for i in chosen], items_text=items)
+    slots = {"order_id": order.id, "product_ids": [order.lines[i].product_id for i in chosen], "items_text": items}
+    reason = state.slots.get("reason") if (state.form or "").startswith("choose_order:") else None
+    if reason:  # given while choosing the order: straight to the confirmation
+        return Outcome(replies=[Reply("confirm_return", {"order_id": order.id, "items": items, "reason": reason},
+                                      buttons=yes_no())]).form("confirm_return", **slots, reason=reason)
+    return Outcome().say("ask_return_reason", **{**_values(order), "items": items}).form("ask_return_reason", **slots)
 
 
 def plausible_reason(text: str) -> bool:
@@ -221,6 +225,8 @@ def order_chosen(dm: DialogueManager, d: Decision, state: ConversationState, par
     flow = (state.form or "choose_order:track_order").split(":", 1)[1]
     order, out = pick_order(dm, d, state, parse, flow, candidates=list(state.slots.get("candidates") or []))
     if out:
+        if flow == "return_order" and out.sets_form() and parse.intent not in ("affirm", "deny") and plausible_reason(parse.text):
+            out.events[-1].payload["slots"]["reason"] = " ".join(parse.text.split())[:300]  # "it doesn't fit": keep it
         return out
     assert order is not None
     return dm.actions[flow](dm, Decision(flow, order.id), state, parse)

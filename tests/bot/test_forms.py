@@ -100,3 +100,15 @@ def test_a_question_is_not_taken_as_a_return_reason(shop):
     replies = c.say("why?")
     assert "What's the reason" in replies[-1] and shop.calls == []
     assert "why you're returning" in c.say("ok")[0]  # a bare "ok" is no reason either
+
+
+def test_a_reason_given_while_choosing_the_order_is_kept(shop):
+    TABLE["it doesn't fit"] = ("out_of_scope", {})
+    s = FakeShop([order("1000000001", "delivered", 10), order("1000000006", "delivered", 12, "Ceramic Mug")])
+    c = Conversation(s)
+    assert "Which order" in c.say("I want to return something")[0]
+    assert "Please pick one" in c.say("it doesn't fit")[0]
+    confirm = c.say("1000000006")[0]
+    assert "reason: \"it doesn't fit\"" in confirm and s.calls == []
+    c.say("yes")
+    assert s.calls == [("return", "1000000006")]
