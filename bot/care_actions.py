@@ -163,7 +163,9 @@ def arrival(dm: DialogueManager, d: Decision, state: ConversationState, parse: P
     """"When will my parcel arrive?": the shopper's own shipped order when there is one."""
     from bot.dialogue import order_values
 
-    order = _about(dm, d, state, ("shipped",))
+    current = state.slots.get("order_id")
+    mine = dm.shop.get_order(state.customer_id, current) if current and state.customer_id else None
+    order = mine or _about(dm, d, state, ("shipped",))  # the order being talked about, else the one on its way
     if order is not None and order.status == "shipped":
         return Outcome().say("arrival_shipped", **order_values(order))
     if order is not None:
