@@ -12,8 +12,13 @@ The demo shop is prepared once in the data directory with `keepcart demo --prepa
 about 2 minutes for the NLU fine-tune). With `--database-url postgresql://...` the same runs on
 PostgreSQL (that database is filled with the demo shop; use a scratch database).
 
+With `--baseline REV` (e.g. HEAD~1) the single-shopper level also runs against that revision, checked
+out in a scratch worktree and served on a copy of the same data directory, and both figures are printed
+side by side: the same machine, the same data, one run. (The copy must be readable by REV: a revision
+older than one of the database migrations in use cannot serve it and is reported as such.)
+
 Run: nice -n 10 .venv/bin/python benchmarks/chat_load.py [--concurrency 1 8 32] [--workers 1] [--database-url URL]
-     (writes benchmarks/out/chat_load.json)
+     [--baseline HEAD~1]   (writes benchmarks/out/chat_load_<database>.json)
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,8 +39,6 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import signing  # noqa: E402
-from common.settings import Settings  # noqa: E402
 from common.timing import latency_summary  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
@@ -58,9 +62,9 @@ def prepare(env: dict[str, str]) -> None:
     print(f"demo shop ready ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
-def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+def serve(env: dict[str, str], port: int, workers: int, root: Path = ROOT) -> subprocess.Popen[bytes]:
     server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              cwd=root, env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)  # its own process group: stop() ends the workers too
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -106,10 +110,51 @@ async def shopper(client: httpx.AsyncClient, token: str, latencies: list[float],
             errors.append(f"{text!r}: {res.status_code} {res.text[:120]}")
 
 
-async def level(port: int, secret: str, concurrency: int, shoppers: int, first_customer: int) -> dict:
+MINT = """
+import sys
+from typer.testing import CliRunner
+from cli.main import app
+runner = CliRunner()
+for customer in sys.argv[1:]:
+    result = runner.invoke(app, ["shop", "token", customer])
+    if result.exit_code != 0:
+        sys.exit(f"keepcart shop token {customer}: {result.output}")
+    print(result.output.strip().splitlines()[-1])
+"""
+
+
+def shopper_tokens(env: dict[str, str], root: Path, customers: list[str]) -> list[str]:
+    """Tokens minted by the checkout being measured (its `keepcart shop token`), whatever format it uses."""
+    proc = subprocess.run([sys.executable, "-c", MINT, *customers], cwd=root, env={**env, "PYTHONPATH": str(root)},
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"minting shopper tokens failed in {root}:\n{proc.stderr[-2000:]}")
+    return proc.stdout.split()
+
+
+def baseline_checkout(rev: str) -> Path:
+    """`rev` checked out (detached) in a scratch worktree under benchmarks/out."""
+    path = OUT / "chat_load" / "baseline-src"
+    if path.exists():
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, capture_output=True)
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True, capture_output=True)
+    return path
+
+
+def single_shopper(env: dict[str, str], root: Path, port: int, workers: int, shoppers: int, first: int) -> dict:
+    """The single-shopper level on the checkout at `root`."""
+    tokens = shopper_tokens(env, root, [f"C{first + i:05d}" for i in range(shoppers)])
+    server = serve(env, port, workers, root)
+    try:
+        return asyncio.run(level(port, tokens, 1))
+    finally:
+        stop(server)
+
+
+async def level(port: int, tokens: list[str], concurrency: int) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
-    tokens = [signing.shopper_token(secret, f"C{first_customer + i:05d}") for i in range(shoppers)]
+    shoppers = len(tokens)
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as client:
         queue = list(tokens)
@@ -144,21 +189,34 @@ def main() -> None:
     parser.add_argument("--shoppers", type=int, default=64, help="shoppers per level (each sends the whole script)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--baseline", default=None, help="a git revision to measure single-shopper turns against (e.g. HEAD~1)")
     args = parser.parse_args()
     env = environment(args.data_dir, args.database_url)
     prepare(env)
-    secret = Settings(data_dir=args.data_dir).resolved_secret_key()
+    levels, first = [], 1
+    all_tokens = shopper_tokens(env, ROOT, [f"C{first + i:05d}" for i in range(args.shoppers * len(args.concurrency))])
     server = serve(env, args.port, args.workers)
     try:
         floor = asyncio.run(health(args.port))
-        levels, first = [], 1
-        for concurrency in args.concurrency:
-            levels.append(asyncio.run(level(args.port, secret, concurrency, args.shoppers, first)))
-            first += args.shoppers  # fresh shoppers per level, so no level inherits another's conversations
+        for n, concurrency in enumerate(args.concurrency):
+            # fresh shoppers per level, so no level inherits another's conversations
+            levels.append(asyncio.run(level(args.port, all_tokens[n * args.shoppers:(n + 1) * args.shoppers], concurrency)))
     finally:
         stop(server)
+    first = 1 + args.shoppers * len(args.concurrency)
+    compared = None
+    if args.baseline:
+        base_dir = OUT / "chat_load" / "baseline-data"
+        shutil.rmtree(base_dir, ignore_errors=True)
+        shutil.copytree(args.data_dir, base_dir)
+        base_env = environment(base_dir, args.database_url)
+        src = baseline_checkout(args.baseline)
+        compared = {"revision": args.baseline,
+                    "baseline": single_shopper(base_env, src, args.port, args.workers, 16, first),
+                    "current": single_shopper(env, ROOT, args.port, args.workers, 16, first + 16)}
     database = "postgresql" if args.database_url else "sqlite"
     report = {"database": database, "workers": args.workers, "script": SCRIPT, "health_ms": floor, "levels": levels,
+              "baseline": compared,
               "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()}}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"chat_load_{database}.json").write_text(json.dumps(report, indent=2))
@@ -170,6 +228,10 @@ def main() -> None:
               f"{lv['turn_ms']['p99']:8.1f} {lv['errors']:7d}")
         for example in lv["error_examples"]:
             print(f"    {example}")
+    if compared:
+        b, c = compared["baseline"]["turn_ms"], compared["current"]["turn_ms"]
+        print(f"single shopper, same run: {compared['revision']} p50 {b['p50']:.1f} ms (p99 {b['p99']:.1f}) | "
+              f"this checkout p50 {c['p50']:.1f} ms (p99 {c['p99']:.1f})")
 
 
 if __name__ == "__main__":
