@@ -7,9 +7,11 @@ call it alike. Every step is one linear pass; there is no regular expression her
 from __future__ import annotations
 
 import unicodedata
+from typing import TypeVar
 
 from common.errors import InvalidInput
 
+T = TypeVar("T")
 KEPT_CONTROLS = frozenset("\n\t")
 # Bidirectional embeddings, overrides and isolates: they let a message display reversed in a console.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -192,3 +194,19 @@ def _iban_valid(compact: str) -> bool:
         value = int(ch, 36)
         remainder = (remainder * (100 if value > 9 else 10) + value) % 97
     return remainder == 1
+
+
+def printable(value: T) -> T:
+    """`value` with every lone surrogate in its strings replaced by U+FFFD, for texts stored before `clean`
+    existed: one bad old message must not make a history or a transcript unreadable for good."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [printable(v) for v in value]  # type: ignore[return-value]
+    return value

@@ -8,6 +8,7 @@ from bot import events as ev
 from bot.events import Event
 from common import signing
 from common.errors import InvalidInput
+from common.shopper_text import clean, printable
 from web.deps import ComponentsDep, ConversationDep
 from web.schemas import ConversationCreated, History, Message, NewConversation, NewMessage, TurnReply
 
@@ -16,7 +17,7 @@ ROLES = {ev.USER_UTTERED: "shopper", ev.BOT_UTTERED: "bot"}
 
 
 def to_message(event: Event) -> Message:
-    p = event.payload
+    p = printable(event.payload)  # texts stored before validation existed must not break the history
     return Message(seq=event.seq or 0, role=p.get("role") or ROLES[event.type], text=p.get("text", ""),
                    created_at=event.created_at, buttons=p.get("buttons", []), cards=p.get("cards", []),
                    sources=p.get("sources", []), client_message_id=event.client_message_id)
@@ -40,12 +41,7 @@ def create_conversation(body: NewConversation, components: ComponentsDep) -> Con
 @router.post("/{conversation_id}/messages", response_model=TurnReply)
 def send_message(body: NewMessage, conversation: ConversationDep, components: ComponentsDep) -> TurnReply:
     """Store the shopper's message, then answer it. Retrying with the same client_message_id is safe."""
-    text = body.text.strip()
-    limit = components.settings.max_message_chars
-    if not text:
-        raise InvalidInput("text: must not be empty")
-    if len(text) > limit:
-        raise InvalidInput(f"text: longer than {limit} characters")
+    text = clean(body.text, components.settings.max_message_chars)
     result = components.chat.send(conversation.id, text, body.client_message_id)
     return TurnReply(message=to_message(result.user_event), replies=[to_message(e) for e in result.replies], replayed=result.replayed,
                      status=result.status or conversation.status)
