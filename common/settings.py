@@ -43,6 +43,18 @@ class RetentionSettings(BaseModel):
     score_max_age_hours: float = Field(36.0, gt=0, description="Scores older than this are flagged stale; offers need a fresh score")
 
 
+class RateLimitSettings(BaseModel):
+    """Requests per client address, shopper and conversation in each window (0 switches a limit off)."""
+
+    redis_url: str | None = Field(None, description="Redis URL for the counters (e.g. redis://127.0.0.1:6379/0); default: the database")
+    window_seconds: int = Field(60, ge=1, le=86_400, description="Length of one counting window")
+    opens_per_address: int = Field(300, ge=0, description="Conversations opened per client address per window")
+    opens_per_shopper: int = Field(30, ge=0, description="Conversations opened per signed-in shopper per window")
+    messages_per_address: int = Field(6000, ge=0, description="Messages per client address per window")
+    messages_per_shopper: int = Field(120, ge=0, description="Messages per signed-in shopper (all conversations) per window")
+    messages_per_conversation: int = Field(60, ge=0, description="Messages per conversation per window")
+
+
 class Settings(BaseSettings):
     """Keepcart's configuration, read from `KEEPCART_*` environment variables (and `.env`)."""
 
@@ -63,6 +75,9 @@ class Settings(BaseSettings):
     nlu: NLUSettings = Field(default_factory=NLUSettings, description="NLU section (KEEPCART_NLU__*)")
     kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings, description="Knowledge-base section (KEEPCART_KB__*)")
     retention: RetentionSettings = Field(default_factory=RetentionSettings, description="Retention section (KEEPCART_RETENTION__*)")
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings, description="Rate limits (KEEPCART_RATE_LIMIT__*)")
+    transcript_retention_days: int | None = Field(
+        None, ge=1, description="Anonymise transcripts older than this many days (`keepcart privacy purge`, and at start); default: keep")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.errors import Conflict, Forbidden, InvalidInput, KeepcartError, NotFound, Unauthorized
+from common.rate_limits import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, cls):
                 return error_response(status, code, str(exc))
         raise AssertionError("KeepcartError is always matched")  # pragma: no cover
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = error_response(429, "too_many_requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
