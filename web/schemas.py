@@ -75,3 +75,10 @@ class Health(BaseModel):
     nlu_model: str
     knowledge_index: str | None
     version: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a short code and what to fix (a list of field errors for 422)."""
+
+    error: str = Field(description="A short code: invalid_input, unauthorized, too_many_requests, ...")
+    detail: str | list[str] = Field(description="What went wrong, in words")
