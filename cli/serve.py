@@ -57,6 +57,14 @@ def database_ready_or_exit() -> None:
         problem = (str(orig).strip().splitlines() or [orig.__class__.__name__])[0]
     if problem:
         raise context.fail(f"cannot serve: database {shown}: {problem}", code=2)
+    days = context.settings().transcript_retention_days
+    if days:  # the retention period is kept even by a server that is never told to purge
+        from cli.privacy import purge_transcripts
+        from common.db import unit_of_work
+
+        with unit_of_work(context.session_factory(migrate=False)) as session:
+            count = purge_transcripts(session, days)
+        typer.echo(f"transcripts older than {days} days anonymised: {count}")
 
 
 def tcp_listener_for_workers() -> None:
