@@ -21,7 +21,8 @@ MAX_BODY_BYTES = 256 * 1024
 def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
     settings = settings or load_settings()
     components = components or build_components(settings)
-    app = FastAPI(title="Keepcart", version="0.1.0", description="Customer-service chatbot and retention agent API.")
+    app = FastAPI(title="Keepcart", version="0.1.0", description="Customer-service chatbot and retention agent API.",
+                  responses=errors.DECLARED)
     app.state.components = components
     errors.install(app)
     app.add_middleware(RequestGuard, max_bytes=MAX_BODY_BYTES)  # inside CORS, so its 413/422 carry CORS headers

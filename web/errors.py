@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,8 +14,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.errors import Conflict, Forbidden, InvalidInput, KeepcartError, NotFound, Unauthorized
 from common.rate_limits import RateLimited
+from web.schemas import ErrorBody
 
 log = logging.getLogger(__name__)
+
+# Declared on every operation in /openapi.json, so clients (and schemathesis) know every error's shape.
+DECLARED: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text} for code, text in (
+        (400, "The body is not valid JSON"), (401, "Missing, bad or expired token"), (403, "Not allowed for this token or role"),
+        (404, "No such thing"), (409, "Clashes with the current state"), (413, "Body over the size limit"),
+        (422, "Invalid fields: each problem in words"), (429, "Too many requests; see Retry-After"))
+}
 
 STATUS: list[tuple[type[KeepcartError], int, str]] = [
     (Unauthorized, 401, "unauthorized"),
