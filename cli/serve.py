@@ -27,14 +27,44 @@ def run_server(host: str, port: int, workers: int = 1, demo: bool = False) -> No
         context.settings.cache_clear()
     settings = context.settings()
     settings.resolved_secret_key()  # create it before workers race to
-    context.session_factory(migrate=True)
+    database_ready_or_exit()
     typer.secho(f"Keepcart is serving on http://{host}:{port} (loading the models takes a few seconds)", fg="green", bold=True)
     typer.echo(f"consoles: http://{host}:{port}/staff (support), http://{host}:{port}/marketing (offers); "
                "accounts: keepcart users create EMAIL --role staff|marketer|admin")
     if workers > 1:
         tcp_listener_for_workers()
     uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False)
+                log_level=settings.log_level.lower(), access_log=False,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS)  # SIGTERM: stop within ~GRACEFUL_SECONDS, not never
+
+
+GRACEFUL_SECONDS = 5
+
+
+def database_ready_or_exit() -> None:
+    """Migrate, then prove the database takes a write; else one clear line and exit 2 (no traceback)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from common.db_probe import write_problem
+
+    shown = make_url(context.settings().resolved_database_url()).render_as_string(hide_password=True)
+    try:
+        context.session_factory(migrate=True)
+        problem = write_problem(context.engine())
+    except (SQLAlchemyError, OSError) as exc:
+        orig = getattr(exc, "orig", None) or exc
+        problem = (str(orig).strip().splitlines() or [orig.__class__.__name__])[0]
+    if problem:
+        raise context.fail(f"cannot serve: database {shown}: {problem}", code=2)
+    days = context.settings().transcript_retention_days
+    if days:  # the retention period is kept even by a server that is never told to purge
+        from cli.privacy import purge_transcripts
+        from common.db import unit_of_work
+
+        with unit_of_work(context.session_factory(migrate=False)) as session:
+            count = purge_transcripts(session, days)
+        typer.echo(f"transcripts older than {days} days anonymised: {count}")
 
 
 def tcp_listener_for_workers() -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("shop.tables", "bot.tables", "retention_model.tables", "common.account_tables", "retention_model.offers.tables")
+TABLE_MODULES = ("shop.tables", "bot.tables", "retention_model.tables", "common.account_tables", "retention_model.offers.tables",
+                 "common.rate_limits")
 
 
 def load_all_tables() -> None:

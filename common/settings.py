@@ -57,6 +57,8 @@ class ShopSettings(BaseModel):
         if value is not None:
             re.compile(value)
         return value
+
+
 class LanguageSettings(BaseModel):
     """Which languages shoppers write in, and which of them the NLU speaks (bot/language.py, docs/languages.md)."""
 
@@ -77,6 +79,18 @@ class LanguageSettings(BaseModel):
         if bad or not codes:
             raise ValueError(f"must be a non-empty JSON list of ISO 639-1 codes like [\"en\", \"de\"] (bad: {bad})")
         return codes
+
+
+class RateLimitSettings(BaseModel):
+    """Requests per client address, shopper and conversation in each window (0 switches a limit off)."""
+
+    redis_url: str | None = Field(None, description="Redis URL for the counters (e.g. redis://127.0.0.1:6379/0); default: the database")
+    window_seconds: int = Field(60, ge=1, le=86_400, description="Length of one counting window")
+    opens_per_address: int = Field(300, ge=0, description="Conversations opened per client address per window")
+    opens_per_shopper: int = Field(30, ge=0, description="Conversations opened per signed-in shopper per window")
+    messages_per_address: int = Field(6000, ge=0, description="Messages per client address per window")
+    messages_per_shopper: int = Field(120, ge=0, description="Messages per signed-in shopper (all conversations) per window")
+    messages_per_conversation: int = Field(60, ge=0, description="Messages per conversation per window")
 
 
 class Settings(BaseSettings):
@@ -101,6 +115,9 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings, description="Retention section (KEEPCART_RETENTION__*)")
     shop: ShopSettings = Field(default_factory=ShopSettings, description="Shop section (KEEPCART_SHOP__*)")
     language: LanguageSettings = Field(default_factory=LanguageSettings, description="Language section (KEEPCART_LANGUAGE__*)")
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings, description="Rate limits (KEEPCART_RATE_LIMIT__*)")
+    transcript_retention_days: int | None = Field(
+        None, ge=1, description="Anonymise transcripts older than this many days (`keepcart privacy purge`, and at start); default: keep")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from common.settings import Settings, load_settings
 from web import errors
 from web.components import Components, build_components
+from web.limits import RequestGuard
 from web.routes import auth, console, conversations, customers, demo, health, offers, staff
 
 STATIC = Path(__file__).parent / "static"
@@ -20,19 +21,14 @@ MAX_BODY_BYTES = 256 * 1024
 def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
     settings = settings or load_settings()
     components = components or build_components(settings)
-    app = FastAPI(title="Keepcart", version="0.1.0", description="Customer-service chatbot and retention agent API.")
+    app = FastAPI(title="Keepcart", version="0.1.0", description="Customer-service chatbot and retention agent API.",
+                  responses=errors.DECLARED)
     app.state.components = components
     errors.install(app)
+    app.add_middleware(RequestGuard, max_bytes=MAX_BODY_BYTES)  # inside CORS, so its 413/422 carry CORS headers
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return errors.error_response(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
-        return await call_next(request)
 
     app.include_router(health.router)
     app.include_router(conversations.router)

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL cannot store NUL, and no database a lone surrogate: refuse them with a 422, not a 500."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode (it holds a lone surrogate)") from None
+    return value
+
+
+# Every free-text field of a request body: any Unicode a person can type, nothing a database cannot store.
+StorableStr = Annotated[str, AfterValidator(_storable)]
 
 
 class Strict(BaseModel):
@@ -13,7 +28,7 @@ class Strict(BaseModel):
 
 
 class NewConversation(Strict):
-    shopper_token: str | None = Field(None, description="Token signed by the shop's site for a signed-in customer; omit for anonymous chat")
+    shopper_token: StorableStr | None = Field(None, max_length=4096, description="Token signed by the shop's site for a signed-in customer; omit for anonymous chat")
 
 
 class ConversationCreated(BaseModel):
@@ -24,7 +39,8 @@ class ConversationCreated(BaseModel):
 
 
 class NewMessage(Strict):
-    text: str = Field(description="What the shopper typed")
+    text: StorableStr = Field(description="What the shopper typed; normalised (NFC, no control characters) and card "
+                                          "numbers and IBANs masked before it is stored")
     client_message_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                                    description="Unique per message, chosen by the client; a retry with the same id returns the same reply")
 
@@ -59,3 +75,10 @@ class Health(BaseModel):
     nlu_model: str
     knowledge_index: str | None
     version: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a short code and what to fix (a list of field errors for 422)."""
+
+    error: str = Field(description="A short code: invalid_input, unauthorized, too_many_requests, ...")
+    detail: str | list[str] = Field(description="What went wrong, in words")

@@ -81,11 +81,17 @@ class BatchingParser:
                 return
 
     def _answer(self, batch: list[tuple[str, Future[Parse]]]) -> None:
+        """Answer a batch; when it fails, parse its messages one by one so one bad text fails only its sender."""
         try:
             results = self.model.parse_batch([text for text, _ in batch])
-        except Exception as exc:  # hand the error to every waiting caller rather than killing the worker
-            for _, future in batch:
-                future.set_exception(exc)
+            if len(results) != len(batch):
+                raise RuntimeError(f"the model answered {len(results)} of {len(batch)} messages")
+        except Exception as exc:  # never let the error escape: the worker thread must live on
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+                return
+            for item in batch:
+                self._answer([item])
             return
         for (_, future), result in zip(batch, results):
             future.set_result(result)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from bot import events as ev
 from bot.events import Event
 from common import signing
 from common.errors import InvalidInput
+from common.shopper_text import clean, printable
 from web.deps import ComponentsDep, ConversationDep
+from web.ratelimit import check_message, check_open
 from web.schemas import ConversationCreated, History, Message, NewConversation, NewMessage, TurnReply
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -16,14 +18,14 @@ ROLES = {ev.USER_UTTERED: "shopper", ev.BOT_UTTERED: "bot"}
 
 
 def to_message(event: Event) -> Message:
-    p = event.payload
+    p = printable(event.payload)  # texts stored before validation existed must not break the history
     return Message(seq=event.seq or 0, role=p.get("role") or ROLES[event.type], text=p.get("text", ""),
                    created_at=event.created_at, buttons=p.get("buttons", []), cards=p.get("cards", []),
                    sources=p.get("sources", []), client_message_id=event.client_message_id)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
-def create_conversation(body: NewConversation, components: ComponentsDep) -> ConversationCreated:
+def create_conversation(body: NewConversation, request: Request, components: ComponentsDep) -> ConversationCreated:
     """Start a conversation, anonymous or as the customer named by a shopper token from the shop's site."""
     customer_id = None
     if body.shopper_token:
@@ -31,6 +33,7 @@ def create_conversation(body: NewConversation, components: ComponentsDep) -> Con
         customer_id = str(claims.get("sub") or "")
         if not customer_id or components.shop.find_customer(customer_id) is None:
             raise InvalidInput("the shopper token names no known customer")
+    check_open(request, customer_id)
     info = components.store.create(customer_id)
     ttl = components.settings.conversation_token_days * 86400
     token = signing.sign(components.secret, signing.CONVERSATION, {"cid": info.id}, ttl)
@@ -38,14 +41,10 @@ def create_conversation(body: NewConversation, components: ComponentsDep) -> Con
 
 
 @router.post("/{conversation_id}/messages", response_model=TurnReply)
-def send_message(body: NewMessage, conversation: ConversationDep, components: ComponentsDep) -> TurnReply:
+def send_message(body: NewMessage, request: Request, conversation: ConversationDep, components: ComponentsDep) -> TurnReply:
     """Store the shopper's message, then answer it. Retrying with the same client_message_id is safe."""
-    text = body.text.strip()
-    limit = components.settings.max_message_chars
-    if not text:
-        raise InvalidInput("text: must not be empty")
-    if len(text) > limit:
-        raise InvalidInput(f"text: longer than {limit} characters")
+    check_message(request, conversation.id, conversation.customer_id)
+    text = clean(body.text, components.settings.max_message_chars)
     result = components.chat.send(conversation.id, text, body.client_message_id)
     return TurnReply(message=to_message(result.user_event), replies=[to_message(e) for e in result.replies], replayed=result.replayed,
                      status=result.status or conversation.status)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from bot.events import Event
 from bot.transcript import ConversationInfo
+from common.shopper_text import printable
 from web.auth import StaffUser
 from web.deps import ComponentsDep
 from web.schemas import Strict
@@ -50,7 +51,7 @@ class Label(Strict):
 
 
 def _event(e: Event) -> EventOut:
-    return EventOut(seq=e.seq or 0, type=e.type, created_at=e.created_at, payload=e.payload)
+    return EventOut(seq=e.seq or 0, type=e.type, created_at=e.created_at, payload=printable(e.payload))
 
 
 def _conversation(info: ConversationInfo) -> ConversationOut:
