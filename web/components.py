@@ -17,6 +17,7 @@ from bot.policy import INTENT_ACTIONS
 from bot.staff import StaffDesk
 from bot.transcript import TranscriptStore
 from common.artifacts import MANIFEST
+from common.keys import Keys, load_keys
 from common.db import make_engine, make_session_factory
 from common.migrate import upgrade
 from common.settings import Settings
@@ -30,7 +31,7 @@ class Components:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    secret: str
+    keys: Keys
     store: TranscriptStore
     shop: SqlShopBackend
     parser: Parser
@@ -97,5 +98,5 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     knowledge = knowledge if knowledge is not None else load_knowledge(settings)
     retention = retention or load_retention(settings, sessions)
     dialogue = DialogueManager(parser, shop, knowledge, retention)
-    return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
+    return Components(settings, engine, sessions, load_keys(settings), store, shop, parser, knowledge,
                       retention, ChatService(store, dialogue), StaffDesk(store, INTENT_ACTIONS))
