@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from common.accounts import UserInfo
 from common.errors import Forbidden
 from web.auth import staff_from_request
+from web.security import csrf_failure
 
 AGENT, LEAD, MARKETER, ADMIN = "agent", "support_lead", "marketer", "admin"
 EVERY_ROLE = frozenset({AGENT, LEAD, MARKETER, ADMIN})
@@ -88,7 +89,11 @@ def enforce(request: Request) -> None:
     if access is None:
         raise Forbidden("this route is not in the access matrix")
     if isinstance(access, Staff):
-        user = staff_from_request(request, request.app.state.components)
+        components = request.app.state.components
+        user = staff_from_request(request, components)
+        failure = csrf_failure(request, components.settings)
+        if failure:
+            raise Forbidden(failure)
         if not access.allows(user):
             needs = " or ".join(sorted(access.roles)) + (f" (or the {access.grant} grant)" if access.grant else "")
             raise Forbidden(f"needs the {needs} role; you are {user.role}")

@@ -1,9 +1,9 @@
 """Browser-facing defences: CSRF on cookie-authenticated state changes, security headers, client addresses.
 
-- CSRF: a POST/PUT/PATCH/DELETE that carries the staff session cookie and no bearer token must
-  come from the server's own origin or a configured CORS origin (its `Origin`, else its `Referer`);
-  anything else, body-less posts like `.../release` and `/auth/logout` included, gets 403. Bearer
-  tokens are immune (a browser never attaches them on its own).
+- CSRF: a POST/PUT/PATCH/DELETE to a staff route that is authenticated by the session cookie (no
+  bearer token) must come from the server's own origin or a configured CORS origin (its `Origin`,
+  else its `Referer`); anything else, body-less posts like `.../release` and `/auth/logout`
+  included, gets 403. Bearer tokens are immune (a browser never attaches them on its own).
 - Headers on every response: a CSP (pages that need more set their own), nosniff, no framing,
   a referrer policy, and HSTS when the request came over https.
 - Forwarded headers (`X-Forwarded-For`, `X-Forwarded-Proto`) count only from `KEEPCART_TRUSTED_PROXIES`.
@@ -21,7 +21,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.settings import Settings
 from web.auth import COOKIE
-from web.errors import error_response
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -80,27 +79,27 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
 
 
+def csrf_failure(conn: HTTPConnection, settings: Settings) -> str | None:
+    """Why this cookie-authenticated request must be refused, or None (`web/permissions.py` asks on staff routes)."""
+    if conn.scope["method"] not in UNSAFE or COOKIE not in conn.cookies:
+        return None
+    if conn.headers.get("authorization", "").lower().startswith("bearer "):
+        return None  # authenticated by a header no browser adds on its own
+    claimed = conn.headers.get("origin") or conn.headers.get("referer")
+    if not claimed:
+        return "a signed-in browser request without Origin or Referer: refused (cross-site request forgery defence)"
+    own = f"{request_scheme(conn, settings.trusted_proxies)}://{conn.headers.get('host', '')}".lower()
+    origin = _origin_of(claimed)
+    if origin is None or (origin != own and origin not in {o.rstrip("/").lower() for o in settings.cors_origins}):
+        return f"request from origin {origin or claimed[:100]!r} refused: not this server's (cross-site request forgery defence)"
+    return None
+
+
 class SecurityMiddleware:
-    """CSRF check before the app, security headers after it (pure ASGI: bodies stream through untouched)."""
+    """Security headers on every response (pure ASGI: bodies stream through untouched)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app, self.settings = app, settings
-        self.cors = {o.rstrip("/").lower() for o in settings.cors_origins}
-
-    def csrf_failure(self, conn: HTTPConnection, scheme: str) -> str | None:
-        """Why this request must be refused, or None."""
-        if conn.scope["method"] not in UNSAFE or COOKIE not in conn.cookies:
-            return None
-        if conn.headers.get("authorization", "").lower().startswith("bearer "):
-            return None
-        claimed = conn.headers.get("origin") or conn.headers.get("referer")
-        if not claimed:
-            return "a signed-in browser request without Origin or Referer: refused (cross-site request forgery defence)"
-        own = f"{scheme}://{conn.headers.get('host', '')}".lower()
-        origin = _origin_of(claimed)
-        if origin is None or (origin != own and origin not in self.cors):
-            return f"request from origin {origin or claimed[:100]!r} refused: not this server's origin (cross-site request forgery defence)"
-        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,15 +120,11 @@ class SecurityMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        failure = self.csrf_failure(conn, scheme)
-        if failure:
-            await error_response(403, "csrf", failure)(scope, receive, send_with_headers)
-            return
         await self.app(scope, receive, send_with_headers)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Register the access matrix (every API route included after this) and the middleware above."""
+    """Register the access matrix with its CSRF check (every API route included after this) and the headers."""
     from fastapi import Depends
 
     from web.permissions import enforce
