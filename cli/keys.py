@@ -25,8 +25,11 @@ def list_keys() -> None:
     keys = load_keys(settings)
     for purpose in ("shopper", *PURPOSES):
         ring = getattr(keys, purpose)
-        given = purpose == "shopper" or bool(getattr(settings.keys, purpose))
-        source = "settings" if given else str(key_file(settings.data_dir, purpose))
+        if purpose == "shopper":
+            source = "KEEPCART_SECRET_KEY" if settings.secret_key else str(settings.data_dir / "secret_key")
+        else:
+            given = bool(getattr(settings.keys, purpose))
+            source = f"KEEPCART_KEYS__{purpose.upper()}" if given else str(key_file(settings.data_dir, purpose))
         typer.echo(f"{purpose:<13} {' '.join(kid_of(s) for s in ring.secrets)}  ({source})")
 
 

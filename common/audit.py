@@ -14,7 +14,7 @@ from common.account_tables import AuditEntry
 from common.db import utcnow
 
 ACTIONS = ("transcript.read", "conversation.reply", "conversation.take_over", "conversation.hand_back",
-           "label.correct", "offer_rule.create", "offer_rule.update", "offer_rule.delete", "user.grants")
+           "label.correct", "offer_rule.create", "offer_rule.update", "offer_rule.delete")
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,17 @@ def test_no_token_makes_an_authenticated_route_answer_500(client, token):  # noq
     res = client.post("/api/v1/conversations", content=json.dumps({"shopper_token": token}),  # \ud800 escaped
                       headers={"Content-Type": "application/json"})
     assert res.status_code in (401, 422), res.text
+
+
+def test_nul_bytes_in_login_renewal_and_audit_filters_are_4xx(client):  # noqa: F811
+    """Finding 9: NUL bytes reached PostgreSQL (login e-mail, ids) and answered 500."""
+    res = client.post("/api/v1/auth/login", json={"email": "a\x00@shop.example", "password": "x"})
+    assert res.status_code == 422 and "NUL" in str(res.json()["detail"])
+    res = client.post("/api/v1/conversations/ab%00cd/token", json={"shopper_token": shopper("C001")})
+    assert res.status_code == 404
+    with unit_of_work(client.app.state.components.sessions) as s:
+        accounts.create_user(s, "root@shop.example", "correct horse battery", "admin")
+    token = client.post("/api/v1/auth/login", json={"email": "root@shop.example", "password": "correct horse battery"}).json()["token"]
+    client.cookies.clear()
+    res = client.get("/api/v1/audit", params={"actor": "a\x00b"}, headers={"Authorization": f"Bearer {token}"})
+    assert res.status_code == 422

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from common import audit
 from common.accounts import UserInfo
 from common.db import unit_of_work
+from common.errors import InvalidInput
 from web.components import Components
 from web.deps import ComponentsDep
 from web.permissions import StaffUser
@@ -36,6 +37,8 @@ def audit_log(user: StaffUser, components: ComponentsDep,
               before_id: Annotated[int | None, Query(ge=1, le=2**62, description="Page back: entries older than this id")] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditOut]:
     """Staff actions, newest first. Admins only."""
+    if any("\x00" in v for v in (actor, action, target) if v):
+        raise InvalidInput("filters must not contain NUL characters")
     with components.sessions() as session:
         rows = audit.entries(session, actor.strip().lower() if actor else None, action, target, limit, before_id)
     return [AuditOut(**r.__dict__) for r in rows]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from common import accounts
 from common.db import unit_of_work
@@ -24,6 +24,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 class Login(Strict):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+
+    @field_validator("email", "password")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # PostgreSQL cannot store or compare it: a 422 here, not a 500 there
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Me(BaseModel):

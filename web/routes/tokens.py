@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
-from common.errors import Forbidden, Unauthorized
+from common.errors import Forbidden, NotFound, Unauthorized
 from web.deps import ComponentsDep, authorised_conversation, conversation_token, shopper_of
 from web.schemas import Strict
 
@@ -32,6 +32,8 @@ def renew_token(conversation_id: str, body: Renewal, components: ComponentsDep,
     same customer (even after the old conversation token expired); an anonymous one with its still-valid token."""
     if body.shopper_token:
         customer_id = shopper_of(components, body.shopper_token)
+        if "\x00" in conversation_id or len(conversation_id) > 100:  # no id looks like this; PostgreSQL rejects NUL
+            raise NotFound(f"conversation {conversation_id[:100]!r} not found")
         info = components.store.get(conversation_id)
         if info.customer_id != customer_id:
             raise Forbidden("this conversation belongs to another shopper")
