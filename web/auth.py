@@ -9,6 +9,7 @@ Which role may call which route is declared in `web/permissions.py`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -65,6 +66,11 @@ def staff_from_request(request: Request, components: Components) -> UserInfo:
     return user
 
 
+def _fit(key: str) -> str:
+    """A throttle key within the column's 300 characters (a long e-mail and address are hashed, not cut)."""
+    return key if len(key) <= 300 else key[:5] + "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 class LoginThrottle:
     """Sign-in attempts per (address, e-mail) pair (at most `per_pair`) and per address (`per_address`) in `window` s.
 
@@ -80,7 +86,7 @@ class LoginThrottle:
         self.window = timedelta(seconds=window)
 
     def _keys(self, email: str, address: str) -> list[tuple[str, int]]:
-        return [(f"pair:{address}|{email}", self.per_pair), (f"addr:{address}", self.per_address)]
+        return [(_fit(f"pair:{address}|{email}"), self.per_pair), (_fit(f"addr:{address}"), self.per_address)]
 
     def begin(self, email: str, address: str) -> tuple[list[int], int]:
         """Reserve an attempt: (its ids, 0) to go ahead, or ([], seconds to wait) when over a limit."""

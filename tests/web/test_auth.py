@@ -142,3 +142,12 @@ def test_the_throttle_count_is_shared_by_worker_processes_and_expires(sessions):
     assert workers[1].begin("ada@shop.example", "10.0.0.1")[1] == 0  # the window has passed
     with sessions() as s:  # ... and the expired rows were deleted
         assert s.scalar(select(func.count()).select_from(LoginFailure)) == 2
+
+
+def test_throttle_keys_fit_their_column_for_the_longest_inputs(sessions):
+    throttle = LoginThrottle(sessions, per_pair=1)
+    email, address = "a" * 244 + "@shop.example", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"
+    assert throttle.begin(email, address)[1] == 0
+    assert throttle.begin(email, address)[1] > 0  # the hashed key counts like any other
+    with sessions() as s:
+        assert max(len(k) for k in s.scalars(select(LoginFailure.key))) <= 300
