@@ -15,6 +15,7 @@ from cli import offers as offers_cmd
 from cli import churn as churn_cmd
 from cli import recommend as recommend_cmd
 from cli import privacy as privacy_cmd
+from cli import keys as keys_cmd
 
 app = typer.Typer(
     help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",
@@ -30,6 +31,7 @@ app.add_typer(offers_cmd.app, name="offers")
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(recommend_cmd.app, name="recommend")
 app.add_typer(privacy_cmd.app, name="privacy")
+app.add_typer(keys_cmd.app, name="keys")
 app.command("serve")(serve_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 
@@ -26,15 +27,22 @@ def run_server(host: str, port: int, workers: int = 1, demo: bool = False) -> No
         os.environ["KEEPCART_DEMO_MODE"] = "true"
         context.settings.cache_clear()
     settings = context.settings()
-    settings.resolved_secret_key()  # create it before workers race to
+    if settings.demo_mode and not settings.demo_allow_remote and not is_loopback_host(host):
+        raise context.fail(f"demo mode signs in anyone as any customer: refusing to serve it on {host}; "
+                           "use --host 127.0.0.1, or set KEEPCART_DEMO_ALLOW_REMOTE=true if you really mean it")
+    from common.keys import load_keys
+
+    load_keys(settings)  # create the shop secret and the key files before workers race to
     database_ready_or_exit()
     typer.secho(f"Keepcart is serving on http://{host}:{port} (loading the models takes a few seconds)", fg="green", bold=True)
     typer.echo(f"consoles: http://{host}:{port}/staff (support), http://{host}:{port}/marketing (offers); "
-               "accounts: keepcart users create EMAIL --role staff|marketer|admin")
+               "accounts: keepcart users create EMAIL --role agent|support_lead|marketer|admin")
     if workers > 1:
         tcp_listener_for_workers()
+    # Forwarded headers are read by the app, from KEEPCART_TRUSTED_PROXIES only (web/security.py); uvicorn's
+    # own handling would believe any local process that sends X-Forwarded-For.
     uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False,
+                log_level=settings.log_level.lower(), access_log=False, proxy_headers=False,
                 timeout_graceful_shutdown=GRACEFUL_SECONDS)  # SIGTERM: stop within ~GRACEFUL_SECONDS, not never
 
 
@@ -65,6 +73,16 @@ def database_ready_or_exit() -> None:
         with unit_of_work(context.session_factory(migrate=False)) as session:
             count = purge_transcripts(session, days)
         typer.echo(f"transcripts older than {days} days anonymised: {count}")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: an address only this machine can reach."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def tcp_listener_for_workers() -> None:

@@ -32,12 +32,16 @@ def import_csv(
 @app.command()
 def token(
     customer_id: str = typer.Argument(..., help="The customer to sign in"),
-    ttl: int = typer.Option(3600, min=60, help="Validity in seconds"),
+    ttl: int = typer.Option(3600, min=60, help="Validity in seconds (at most KEEPCART_KEYS__SHOPPER_TOKEN_MAX_HOURS)"),
 ) -> None:
-    """Print a shopper token for a customer, signed with the shop secret (what the shop's site sends the widget)."""
+    """Print a shopper token for a customer: an HS256 JWT signed with the shop key, as the shop's site makes one."""
     from common import signing
     from shop.sql_backend import SqlShopBackend
 
+    settings = context.settings()
+    if ttl > settings.keys.shopper_token_max_hours * 3600:
+        raise context.fail(f"--ttl {ttl}: longer than KEEPCART_KEYS__SHOPPER_TOKEN_MAX_HOURS "
+                           f"({settings.keys.shopper_token_max_hours:g} h); the server would refuse it", code=2)
     if SqlShopBackend(context.session_factory()).find_customer(customer_id) is None:
         raise context.fail(f"customer {customer_id!r} not found")
-    typer.echo(signing.shopper_token(context.settings().resolved_secret_key(), customer_id, ttl))
+    typer.echo(signing.shopper_token(settings.resolved_secret_key(), customer_id, ttl, audience=settings.keys.shopper_audience))

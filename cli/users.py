@@ -1,4 +1,4 @@
-"""`keepcart users`: staff accounts for the consoles and the API (staff, marketer, admin)."""
+"""`keepcart users`: staff accounts for the consoles and the API (agent, support_lead, marketer, admin)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,15 @@ def _read_password(password_stdin: bool) -> str:
 @app.command()
 def create(
     email: str = typer.Argument(..., help="The person's e-mail address (their login)"),
-    role: str = typer.Option(..., help="staff (read transcripts and rules), marketer (edit offer rules) or admin (everything)"),
+    role: str = typer.Option(..., help="agent (support: transcripts, replies), support_lead (agent + offer results), "
+                                       "marketer (offer rules and reports, no transcripts) or admin (everything); staff = agent"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from the first line of standard input instead of prompting twice"),
 ) -> None:
     """Create an account; the password (at least 10 characters) is stored as an argon2 hash."""
     from common import accounts
     from common.db import unit_of_work
 
-    if role not in accounts.ROLES:
+    if accounts.ROLE_ALIASES.get(role, role) not in accounts.ROLES:
         raise context.fail(f"--role must be one of {', '.join(accounts.ROLES)}", code=2)
     password = _read_password(password_stdin)
     with unit_of_work(context.session_factory()) as session:
@@ -49,10 +50,10 @@ def list_users() -> None:
     if not users:
         typer.echo("no users yet: keepcart users create EMAIL --role admin")
         return
-    typer.echo(f"{'id':>4}  {'email':<32} {'role':<9} {'active':<6} {'created':<16} last sign-in")
+    typer.echo(f"{'id':>4}  {'email':<32} {'role':<12} {'active':<6} {'created':<16} last sign-in")
     for u in users:
         last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never"
-        typer.echo(f"{u.id:>4}  {u.email:<32} {u.role:<9} {'yes' if u.active else 'no':<6} {u.created_at:%Y-%m-%d %H:%M} {last}")
+        typer.echo(f"{u.id:>4}  {u.email:<32} {u.role:<12} {'yes' if u.active else 'no':<6} {u.created_at:%Y-%m-%d %H:%M} {last}")
 
 
 @app.command()
@@ -90,3 +91,17 @@ def set_password(
     with unit_of_work(context.session_factory()) as session:
         user = context.run_or_fail(accounts.set_password, session, email, password)
     typer.echo(f"password changed for {user.email}")
+
+
+@app.command()
+def grant(
+    email: str = typer.Argument(..., help="The account"),
+    grants: list[str] = typer.Argument(None, help="read_transcripts (a marketer reading transcripts); none to take every grant back"),
+) -> None:
+    """Set an account's extra rights (replacing the old ones); its sessions end so they apply at once."""
+    from common import accounts
+    from common.db import unit_of_work
+
+    with unit_of_work(context.session_factory()) as session:
+        user = context.run_or_fail(accounts.set_grants, session, email, grants or [])
+    typer.echo(f"{user.email}: grants {', '.join(user.grants) or 'none'}")

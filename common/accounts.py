@@ -19,7 +19,9 @@ from common.account_tables import LoginFailure, StaffUser
 from common.db import utcnow
 from common.errors import Conflict, InvalidInput, NotFound
 
-ROLES = ("staff", "marketer", "admin")
+ROLES = ("agent", "support_lead", "marketer", "admin")
+ROLE_ALIASES = {"staff": "agent"}  # the role's name before 0005; `--role staff` still works
+GRANTS = ("read_transcripts",)  # extra rights an admin can give one account (a marketer reading transcripts)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -37,10 +39,12 @@ class UserInfo:
     session_version: int
     created_at: datetime
     last_login_at: datetime | None
+    grants: tuple[str, ...] = ()
 
 
 def _info(row: StaffUser) -> UserInfo:
-    return UserInfo(row.id, row.email, row.role, row.active, row.session_version, row.created_at, row.last_login_at)
+    return UserInfo(row.id, row.email, row.role, row.active, row.session_version, row.created_at, row.last_login_at,
+                    tuple(row.grants or ()))
 
 
 def normalise_email(email: str) -> str:
@@ -70,13 +74,14 @@ def create_user(session: Session, email: str, password: str, role: str) -> UserI
     email = normalise_email(email)
     if not EMAIL.match(email) or len(email) > 254:
         raise InvalidInput(f"email: {email!r} is not an e-mail address")
+    role = ROLE_ALIASES.get(role, role)
     if role not in ROLES:
         raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
     check_password_strength(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise Conflict(f"a user with e-mail {email} already exists")
     row = StaffUser(email=email, password_hash=hash_password(password), role=role, active=True, session_version=1,
-                    created_at=utcnow())
+                    created_at=utcnow(), grants=[])
     session.add(row)
     session.flush()
     return _info(row)
@@ -133,16 +138,43 @@ def set_password(session: Session, email: str, password: str) -> UserInfo:
     return _info(row)
 
 
-def login_failures(session: Session, key: str, since: datetime) -> list[datetime]:
-    """When sign-ins failed under `key` since `since`, oldest first."""
-    return list(session.scalars(select(LoginFailure.at).where(LoginFailure.key == key, LoginFailure.at >= since)
-                                .order_by(LoginFailure.at)))
+def set_grants(session: Session, email: str, grants: list[str]) -> UserInfo:
+    """Replace an account's extra rights; its sessions end so the next sign-in carries the new rights."""
+    unknown = sorted(set(grants) - set(GRANTS))
+    if unknown:
+        raise InvalidInput(f"grants: unknown {', '.join(unknown)} (known: {', '.join(GRANTS)})")
+    row = session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+    if row is None:
+        raise NotFound(f"no user with e-mail {normalise_email(email)}")
+    row.grants = sorted(set(grants))
+    row.session_version += 1
+    session.flush()
+    return _info(row)
 
 
-def record_login_failure(session: Session, keys: list[str], now: datetime, forget_before: datetime) -> None:
-    """Count a failed sign-in under each key; failures older than `forget_before` are deleted (the table stays small)."""
+def login_failures(session: Session, key: str, since: datetime, exclude: list[int] | None = None) -> list[datetime]:
+    """When sign-ins were tried and not (yet) cleared under `key` since `since`, oldest first."""
+    query = select(LoginFailure.at).where(LoginFailure.key == key, LoginFailure.at >= since)
+    if exclude:
+        query = query.where(LoginFailure.id.not_in(exclude))
+    return list(session.scalars(query.order_by(LoginFailure.at)))
+
+
+def reserve_login_attempt(session: Session, keys: list[str], now: datetime, forget_before: datetime) -> list[int]:
+    """Count an attempt under each key before the password is checked; the ids let it be cleared on success.
+
+    Counting first is what makes the throttle atomic: every attempt that goes on to check a password
+    has its row committed before it counts, so N parallel attempts can never all see "under the limit".
+    """
     session.execute(delete(LoginFailure).where(LoginFailure.at < forget_before))
-    session.add_all(LoginFailure(key=key, at=now) for key in keys)
+    rows = [LoginFailure(key=key, at=now) for key in keys]
+    session.add_all(rows)
+    session.flush()
+    return [r.id for r in rows]
+
+
+def forget_login_attempts(session: Session, ids: list[int]) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
 
 
 def clear_login_failures(session: Session, key: str) -> None:

@@ -93,6 +93,26 @@ class RateLimitSettings(BaseModel):
     messages_per_conversation: int = Field(60, ge=0, description="Messages per conversation per window")
 
 
+class KeySettings(BaseModel):
+    """Keys per purpose and token lifetimes (see docs/security.md). Lists are newest first: the first signs."""
+
+    conversation: list[str] = Field(default_factory=list, description="Server-only keys for conversation tokens (default: <data_dir>/keys/conversation.json)")
+    staff: list[str] = Field(default_factory=list, description="Server-only keys for staff sessions (default: <data_dir>/keys/staff.json)")
+    webhook: list[str] = Field(default_factory=list, description="Keys the shop signs coupon webhooks with (default: <data_dir>/keys/webhook.json)")
+    shop_previous: list[str] = Field(default_factory=list, description="Earlier shop keys that still verify shopper tokens while the shop switches")
+    grace_hours: float = Field(24.0, ge=0, le=24 * 90, description="How long a rotated-out key file entry keeps verifying")
+    shopper_audience: str = Field("keepcart", min_length=1, max_length=200, description="The `aud` a shopper token must carry")
+    shopper_token_max_hours: float = Field(24.0, gt=0, le=24 * 30, description="Furthest `exp` a shopper token may have")
+    conversation_token_minutes: int = Field(120, ge=1, le=7 * 24 * 60, description="Life of a conversation token (renewable)")
+
+    @field_validator("conversation", "staff", "webhook", "shop_previous")
+    @classmethod
+    def _keys_long_enough(cls, value: list[str]) -> list[str]:
+        if any(len(k) < 32 for k in value):
+            raise ValueError("every key must be at least 32 characters")
+        return value
+
+
 class Settings(BaseSettings):
     """Keepcart's configuration, read from `KEEPCART_*` environment variables (and `.env`)."""
 
@@ -103,11 +123,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("keepcart-data"), description="Directory for the database, models and indexes")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file <data_dir>/keepcart.db")
     secret_key: str | None = Field(
-        None, description="Shop secret for signing shopper tokens (≥ 32 chars); default: generated once into <data_dir>/secret_key"
+        None, description="Shop key that verifies shopper tokens, HS256 JWTs (≥ 32 chars); default: generated once into <data_dir>/secret_key"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging level")
     max_message_chars: int = Field(2000, ge=1, le=100_000, description="Longest shopper message accepted")
-    conversation_token_days: int = Field(30, ge=1, description="Days a conversation token stays valid")
     demo_mode: bool = Field(False, description="Serve the demo shop page that signs in any demo customer (never in production)")
     cors_origins: list[str] = Field(default_factory=list, description="Shop origins allowed to embed the widget (JSON list)")
     nlu: NLUSettings = Field(default_factory=NLUSettings, description="NLU section (KEEPCART_NLU__*)")
@@ -118,6 +137,9 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings, description="Rate limits (KEEPCART_RATE_LIMIT__*)")
     transcript_retention_days: int | None = Field(
         None, ge=1, description="Anonymise transcripts older than this many days (`keepcart privacy purge`, and at start); default: keep")
+    keys: KeySettings = Field(default_factory=KeySettings, description="Keys and token lifetimes (KEEPCART_KEYS__*)")
+    demo_allow_remote: bool = Field(False, description="Let demo mode serve beyond loopback (it signs in anyone as any demo customer)")
+    trusted_proxies: list[str] = Field(default_factory=list, description="Proxy addresses/networks whose X-Forwarded-For/-Proto are believed")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -129,6 +151,18 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 32:
             raise ValueError("must be at least 32 characters (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
         return value
 
     @field_validator("database_url")

@@ -21,6 +21,7 @@ from bot.policy import INTENT_ACTIONS
 from bot.staff import StaffDesk
 from bot.transcript import TranscriptStore
 from common.artifacts import MANIFEST
+from common.keys import Keys, load_keys
 from common.db import make_engine, make_session_factory
 from common.migrate import upgrade
 from common.reload import Reloading
@@ -35,7 +36,7 @@ class Components:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    secret: str
+    keys: Keys
     store: TranscriptStore
     shop: SqlShopBackend
     parser: Parser
@@ -126,5 +127,5 @@ def build_components(settings: Settings, migrate: bool = True, parser: Parser | 
     dialogue = DialogueManager(parser, shop, knowledge, retention, recommender=recommender,
                                order_id_pattern=settings.shop.order_id_pattern, language=language,
                                handoff_wait=timedelta(minutes=settings.shop.handoff_wait_minutes))
-    return Components(settings, engine, sessions, settings.resolved_secret_key(), store, shop, parser, knowledge,
+    return Components(settings, engine, sessions, load_keys(settings), store, shop, parser, knowledge,
                       retention, ChatService(store, dialogue), StaffDesk(store, INTENT_ACTIONS))

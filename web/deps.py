@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from bot.transcript import ConversationInfo
-from common import signing
-from common.errors import Forbidden, Unauthorized
+from common.errors import Forbidden, InvalidInput, Unauthorized
 from web.components import Components
 
 
@@ -25,12 +24,34 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
     return authorization[7:].strip()
 
 
+def shopper_of(components: Components, shopper_token: str) -> str:
+    """The known customer a shopper token from the shop's site names (401 bad token, 422 unknown customer)."""
+    ks = components.settings.keys
+    claims = components.keys.shopper.verify(shopper_token, audience=ks.shopper_audience,
+                                            max_ttl=int(ks.shopper_token_max_hours * 3600))
+    customer_id = claims.get("sub")
+    if not isinstance(customer_id, str) or not customer_id or components.shop.find_customer(customer_id) is None:
+        raise InvalidInput("the shopper token names no known customer")
+    return customer_id
+
+
+def conversation_token(components: Components, info: ConversationInfo) -> str:
+    """A short-lived token for exactly this conversation and the shopper who opened it (renew: POST .../token)."""
+    claims: dict[str, str] = {"cid": info.id}
+    if info.customer_id is not None:
+        claims["sub"] = info.customer_id
+    return components.keys.conversation.sign(claims, components.settings.keys.conversation_token_minutes * 60)
+
+
 def authorised_conversation(conversation_id: str, components: ComponentsDep, token: Annotated[str, Depends(bearer)]) -> ConversationInfo:
-    """The conversation named in the path, if the token was issued for exactly it."""
-    claims = signing.verify(components.secret, signing.CONVERSATION, token)
+    """The conversation named in the path, if the token was issued for exactly it and its shopper."""
+    claims = components.keys.conversation.verify(token)
     if claims.get("cid") != conversation_id:
         raise Forbidden("this token belongs to another conversation")
-    return components.store.get(conversation_id)
+    info = components.store.get(conversation_id)
+    if claims.get("sub") != info.customer_id:
+        raise Forbidden("this token belongs to another shopper")
+    return info
 
 
 ConversationDep = Annotated[ConversationInfo, Depends(authorised_conversation)]

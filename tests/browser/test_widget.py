@@ -104,3 +104,26 @@ def test_a_persons_reply_reaches_the_shopper_while_the_bot_waits(server, browser
     assert page.locator(".kc-agent .kc-bubble").inner_text() == reply and page.locator(".kc-log img").count() == 0
     httpx.post(f"{server}/api/v1/staff/conversations/{conversation_id}/release", headers=staff).raise_for_status()
     page.close()
+
+
+def test_the_next_shopper_on_this_browser_never_continues_the_conversation(server, browser):
+    """Finding 10: the stored conversation was reused by the next person who signed in on the same browser."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/")
+    first, second = page.eval_on_selector_all("button[data-customer]", "bs => bs.map(b => b.dataset.customer)")[:2]
+    page.click(f"button[data-customer='{first}']")
+    page.wait_for_selector("text=Signed in as")
+    page.fill(".kc-input", "where is my order?")
+    page.press(".kc-input", "Enter")
+    page.wait_for_selector(".kc-bot .kc-bubble")
+    keys = page.evaluate("Object.keys(localStorage)")
+    assert f"keepcart.conversation.shopper:{first}" in keys
+    page.evaluate("localStorage.setItem('keepcart.conversation.signed', localStorage.getItem(Object.keys(localStorage)"
+                  ".find(k => k.startsWith('keepcart.conversation.shopper'))))")  # as the old widget stored it
+    page.click(f"button[data-customer='{second}']")
+    page.wait_for_function("k => localStorage.getItem(k) !== null", arg=f"keepcart.conversation.shopper:{second}")
+    assert page.locator(".kc-shopper .kc-bubble").count() == 0  # a fresh conversation, none of the first shopper's
+    keys = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('keepcart.conversation.'))")
+    assert keys == [f"keepcart.conversation.shopper:{second}"]
+    context.close()

@@ -105,9 +105,7 @@ def test_bad_input_gets_clear_4xx_and_writes_nothing(client, sessions):
 
 
 def test_unknown_conversation_with_valid_token_shape_is_404(client):
-    from common import signing
-    from tests.e2e.conftest import SECRET
-    token = signing.sign(SECRET, signing.CONVERSATION, {"cid": "missing"}, 60)
+    token = client.app.state.components.keys.conversation.sign({"cid": "missing"}, 60)
     res = client.get("/api/v1/conversations/missing/messages", headers={"Authorization": f"Bearer {token}"})
     assert res.status_code == 404
 

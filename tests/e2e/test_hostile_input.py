@@ -115,8 +115,6 @@ def test_hostile_strings_through_every_entry_point(hostile_client, engine):
     assert client.get(f"/api/v1/staff/conversations/{cid}", headers=admin).status_code == 200
 
 
-@pytest.mark.xfail(reason="bot/dialogue.py's ADDRESS regex backtracks (cubic): the lead's linear address parser fixes it",
-                   strict=False)
 def test_a_regex_killer_inside_the_address_form_answers_within_a_second(hostile_client):
     client, _ = hostile_client
     cid, shopper = start(client, "C001")

@@ -75,7 +75,7 @@ def test_erase_blanks_personal_data_keeps_aggregates_and_leaves_others_alone(cli
         bob = [e.payload for e in s.scalars(select(EventRow).where(EventRow.conversation_id == other))]
         assert any("text" in p for p in bob) and s.get(Customer, "C002").name == "Bob Stone"
     history = client.get(f"/api/v1/conversations/{cid}/messages", headers=headers)
-    assert history.status_code == 200 and {m["text"] for m in history.json()["messages"]} == {""}
+    assert history.status_code == 403  # the conversation belongs to nobody now: the erased shopper's token opens nothing
 
 
 def test_purge_anonymises_only_conversations_past_the_retention_period(client, sessions):  # noqa: F811

@@ -70,14 +70,16 @@ def test_preview_counts_reach_and_cost(client, marketer):  # noqa: F811
     assert p["eligible"] == 1 and p["worth_offering"] == 1 and p["treatment"] == 1.0 and p["expected_cost"] > 0
 
 
-def sign(body: bytes, secret: str = SECRET) -> dict[str, str]:
+def sign(body: bytes, secret: str) -> dict[str, str]:
     return {"X-Keepcart-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
             "Content-Type": "application/json"}
 
 
-def redeem(client, payload: dict, secret: str = SECRET):  # noqa: F811
+def redeem(client, payload: dict, secret: str | None = None):  # noqa: F811
+    """Signed with the webhook key by default, as the shop does."""
     raw = json.dumps(payload).encode()
-    return client.post("/api/v1/coupons/redeem", content=raw, headers=sign(raw, secret))
+    return client.post("/api/v1/coupons/redeem", content=raw,
+                       headers=sign(raw, secret or client.app.state.components.keys.webhook.current))
 
 
 def test_coupon_redemption_and_report(client, marketer):  # noqa: F811
@@ -90,6 +92,7 @@ def test_coupon_redemption_and_report(client, marketer):  # noqa: F811
     raw = json.dumps(ok).encode()
     assert client.post("/api/v1/coupons/redeem", content=raw, headers={"Content-Type": "application/json"}).status_code == 401
     assert redeem(client, ok, secret="x" * 40).status_code == 401
+    assert redeem(client, ok, secret=SECRET).status_code == 401  # the shop key verifies shopper tokens, nothing else
     assert redeem(client, {**ok, "code": "KC-2222-3333-4444"}).status_code == 404
     assert redeem(client, {**ok, "customer_id": "C002"}).status_code == 403
     assert redeem(client, {**ok, "amount": "10.00"}).status_code == 422

@@ -38,3 +38,9 @@ def staff_page() -> HTMLResponse:
 def marketing_page() -> HTMLResponse:
     """The retention offers console: rules, budgets, previews and results against the hold-out."""
     return _respond(_page("retention offers", "marketing.js", "marketing_desk.html"))
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_docs() -> HTMLResponse:
+    """The API reference, rendered from /openapi.json by our own script (no CDN, unlike Swagger UI)."""
+    return _respond((TEMPLATES / "api_docs.html").read_text(encoding="utf-8"))

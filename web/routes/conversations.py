@@ -6,10 +6,9 @@ from fastapi import APIRouter, Request, status
 
 from bot import events as ev
 from bot.events import Event
-from common import signing
 from common.errors import InvalidInput
 from common.shopper_text import clean, printable
-from web.deps import ComponentsDep, ConversationDep
+from web.deps import ComponentsDep, ConversationDep, conversation_token, shopper_of
 from web.ratelimit import check_message, check_open
 from web.schemas import ConversationCreated, History, Message, NewConversation, NewMessage, TurnReply
 
@@ -27,16 +26,10 @@ def to_message(event: Event) -> Message:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationCreated)
 def create_conversation(body: NewConversation, request: Request, components: ComponentsDep) -> ConversationCreated:
     """Start a conversation, anonymous or as the customer named by a shopper token from the shop's site."""
-    customer_id = None
-    if body.shopper_token:
-        claims = signing.verify(components.secret, signing.SHOPPER, body.shopper_token)
-        customer_id = str(claims.get("sub") or "")
-        if not customer_id or components.shop.find_customer(customer_id) is None:
-            raise InvalidInput("the shopper token names no known customer")
+    customer_id = shopper_of(components, body.shopper_token) if body.shopper_token else None
     check_open(request, customer_id)
     info = components.store.create(customer_id)
-    ttl = components.settings.conversation_token_days * 86400
-    token = signing.sign(components.secret, signing.CONVERSATION, {"cid": info.id}, ttl)
+    token = conversation_token(components, info)
     return ConversationCreated(id=info.id, token=token, customer_id=customer_id, created_at=info.created_at)
 
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from common.db import utcnow
 from common.errors import NotFound
 from retention_model.scores import get_risk
-from web.auth import StaffUser
 from web.deps import ComponentsDep
+from web.permissions import StaffUser
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 

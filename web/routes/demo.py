@@ -6,17 +6,21 @@ page does it for any demo customer so the demo can be tried without a shop.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from common import signing
-from common.errors import NotFound
+from common.errors import Forbidden, NotFound
 from shop.tables import Customer, Order
 from web.deps import ComponentsDep
+from web.security import client_address, is_loopback
 
 router = APIRouter(tags=["demo"])
 PAGE = Path(__file__).parent.parent / "templates" / "demo.html"
@@ -34,10 +38,32 @@ class SignIn(BaseModel):
     customer_id: str
 
 
+def _inline_hashes(html: str, tag: str) -> list[str]:
+    """CSP hashes of the page's own inline <script>/<style> blocks (found with plain string search)."""
+    hashes, start = [], 0
+    while (open_at := html.find(f"<{tag}>", start)) >= 0:
+        body_at = open_at + len(tag) + 2
+        end = html.find(f"</{tag}>", body_at)
+        digest = base64.b64encode(hashlib.sha256(html[body_at:end].encode()).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+        start = end
+    return hashes
+
+
+@cache
+def _page() -> tuple[str, str]:
+    html = PAGE.read_text(encoding="utf-8")
+    csp = (f"default-src 'none'; script-src 'self' {' '.join(_inline_hashes(html, 'script'))}; "
+           f"style-src 'self' {' '.join(_inline_hashes(html, 'style'))}; connect-src 'self'; img-src 'self' data:; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+    return html, csp
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def page() -> str:
-    """The demo shop front page with the chat widget."""
-    return PAGE.read_text(encoding="utf-8")
+def page() -> HTMLResponse:
+    """The demo shop front page with the chat widget; only its own inline script and style may run."""
+    html, csp = _page()
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 
 @router.get("/demo/customers", response_model=list[DemoCustomer])
@@ -55,8 +81,13 @@ def customers(components: ComponentsDep) -> list[DemoCustomer]:
 
 
 @router.post("/demo/sign-in")
-def sign_in(body: SignIn, components: ComponentsDep) -> dict[str, str]:
-    """A shopper token for a demo customer, as the shop's own site would issue it."""
+def sign_in(body: SignIn, request: Request, components: ComponentsDep) -> dict[str, str]:
+    """A shopper token for a demo customer, as the shop's own site would issue it (loopback clients only,
+    unless KEEPCART_DEMO_ALLOW_REMOTE)."""
+    settings = components.settings
+    if not settings.demo_allow_remote and not is_loopback(client_address(request, settings.trusted_proxies)):
+        raise Forbidden("the demo signs in anyone as any customer: only from this machine (KEEPCART_DEMO_ALLOW_REMOTE=true to allow)")
     if components.shop.find_customer(body.customer_id) is None:
         raise NotFound(f"customer {body.customer_id} not found")
-    return {"shopper_token": signing.shopper_token(components.secret, body.customer_id)}
+    token = signing.shopper_token(components.keys.shopper.current, body.customer_id, audience=settings.keys.shopper_audience)
+    return {"shopper_token": token}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,8 +16,9 @@ from retention_model.offers.population import scored_shoppers
 from retention_model.offers.preview import preview_rule
 from retention_model.offers.reports import rule_report
 from retention_model.offers.rules import OfferRule, OfferRuleSpec
-from web.auth import MarketerUser, StaffUser
 from web.deps import ComponentsDep
+from web.permissions import StaffUser
+from web.routes.audit import record
 from web.schemas import Strict
 
 router = APIRouter(prefix="/api/v1/offers", tags=["offers"])
@@ -70,16 +69,18 @@ def _out(s: store.StoredRule) -> RuleOut:
 
 @router.get("", response_model=list[RuleOut])
 def list_offer_rules(user: StaffUser, components: ComponentsDep) -> list[RuleOut]:
-    """Every offer rule (switched on or off) with the budget spent so far. Any staff role may read."""
+    """Every offer rule (switched on or off) with the budget spent so far. Every staff role may read."""
     with components.sessions() as session:
         return [_out(s) for s in store.list_rules(session)]
 
 
 @router.post("", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
-def create_offer_rule(body: OfferRuleSpec, user: MarketerUser, components: ComponentsDep) -> RuleOut:
+def create_offer_rule(body: OfferRuleSpec, user: StaffUser, components: ComponentsDep) -> RuleOut:
     """Create a rule (version 1). Marketers and admins only; field errors come back as 422 with their paths."""
     with unit_of_work(components.sessions) as session:
-        return _out(store.create_rule(session, body, user.email))
+        created = _out(store.create_rule(session, body, user.email))
+    record(components, user, "offer_rule.create", str(created.id), {"version": created.version})
+    return created
 
 
 @router.get("/{rule_id}", response_model=RuleOut)
@@ -90,17 +91,20 @@ def get_offer_rule(rule_id: int, user: StaffUser, components: ComponentsDep) -> 
 
 
 @router.put("/{rule_id}", response_model=RuleOut)
-def update_offer_rule(rule_id: int, body: OfferRuleSpec, user: MarketerUser, components: ComponentsDep) -> RuleOut:
+def update_offer_rule(rule_id: int, body: OfferRuleSpec, user: StaffUser, components: ComponentsDep) -> RuleOut:
     """Replace a rule's definition; this writes a new version with who and when. Marketers and admins only."""
     with unit_of_work(components.sessions) as session:
-        return _out(store.update_rule(session, rule_id, body, user.email))
+        updated = _out(store.update_rule(session, rule_id, body, user.email))
+    record(components, user, "offer_rule.update", str(rule_id), {"version": updated.version})
+    return updated
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_offer_rule(rule_id: int, user: MarketerUser, components: ComponentsDep) -> Response:
+def delete_offer_rule(rule_id: int, user: StaffUser, components: ComponentsDep) -> Response:
     """Retire a rule: it stops at once; its versions, exposures and coupons stay for the reports."""
     with unit_of_work(components.sessions) as session:
         store.delete_rule(session, rule_id, user.email)
+    record(components, user, "offer_rule.delete", str(rule_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,7 +117,7 @@ def rule_versions(rule_id: int, user: StaffUser, components: ComponentsDep) -> l
 
 
 @router.post("/preview")
-def preview(body: PreviewRequest, user: MarketerUser, components: ComponentsDep) -> dict[str, Any]:
+def preview(body: PreviewRequest, user: StaffUser, components: ComponentsDep) -> dict[str, Any]:
     """How many scored customers each rule would reach now, the expected redemptions and cost (within budget)."""
     now = utcnow()
     with components.sessions() as session:
@@ -143,17 +147,19 @@ def report(rule_id: int, user: StaffUser, components: ComponentsDep,
 
 async def shop_signature(request: Request, components: ComponentsDep,
                          x_keepcart_signature: Annotated[str | None, Header()] = None) -> None:
-    """Checks `X-Keepcart-Signature: sha256=<hex HMAC-SHA256 of the raw body with the shop secret>`."""
+    """Checks `X-Keepcart-Signature: sha256=<hex HMAC-SHA256 of the raw body with the webhook key>`.
+
+    The webhook key is its own (`<data_dir>/keys/webhook.json` or KEEPCART_KEYS__WEBHOOK), never the key
+    that verifies shopper tokens; every key still in its rotation grace period is accepted."""
     if not x_keepcart_signature or not x_keepcart_signature.startswith("sha256="):
-        raise Unauthorized(f"sign the body: {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 with the shop secret>")
-    expected = hmac.new(components.secret.encode(), await request.body(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, x_keepcart_signature[7:].strip().lower()):
+        raise Unauthorized(f"sign the body: {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 with the webhook key>")
+    if not components.keys.webhook.check_mac(await request.body(), x_keepcart_signature[7:].strip()):
         raise Unauthorized("bad signature")
 
 
 @coupons_router.post("/redeem", response_model=RedeemResult, dependencies=[Depends(shop_signature)])
 def redeem(body: RedeemRequest, components: ComponentsDep) -> RedeemResult:
-    """Called by the shop when an order uses a code (signed with the shop secret). Rejects unknown (404),
+    """Called by the shop when an order uses a code (signed with the webhook key). Rejects unknown (404),
     foreign (403), expired or already used (409) codes and baskets under the minimum (422); retries are safe."""
     if not body.code.strip():
         raise InvalidInput("code: must not be empty")

@@ -11,11 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from bot import events as ev
 from bot.events import Event
 from bot.transcript import ConversationInfo
 from common.shopper_text import printable
-from web.auth import StaffUser
 from web.deps import ComponentsDep
+from web.permissions import StaffUser
+from web.routes.audit import record
 from web.schemas import Strict
 
 router = APIRouter(prefix="/api/v1/staff/conversations", tags=["staff"])
@@ -71,6 +73,7 @@ def list_conversations(user: StaffUser, components: ComponentsDep,
 def transcript(conversation_id: str, user: StaffUser, components: ComponentsDep) -> TranscriptOut:
     """Every event of the conversation: messages, the NLU's reading of each, actions, sources, offers."""
     info, events = components.staff.transcript(conversation_id)
+    record(components, user, "transcript.read", conversation_id)
     return TranscriptOut(conversation=_conversation(info), intents=sorted(components.staff.intents),
                          events=[_event(e) for e in events])
 
@@ -79,6 +82,9 @@ def transcript(conversation_id: str, user: StaffUser, components: ComponentsDep)
 def reply(conversation_id: str, body: AgentMessage, user: StaffUser, components: ComponentsDep) -> list[EventOut]:
     """Answer the shopper as a person; the first reply takes the conversation over from the bot."""
     events = components.staff.reply(conversation_id, body.text, user.email)
+    if any(e.type == ev.HANDED_OFF for e in events):
+        record(components, user, "conversation.take_over", conversation_id)
+    record(components, user, "conversation.reply", conversation_id, {"chars": len(body.text)})
     return [_event(e) for e in events]
 
 
@@ -86,10 +92,13 @@ def reply(conversation_id: str, body: AgentMessage, user: StaffUser, components:
 def release(conversation_id: str, user: StaffUser, components: ComponentsDep) -> list[EventOut]:
     """Hand the conversation back to the bot."""
     events = components.staff.release(conversation_id, user.email)
+    record(components, user, "conversation.hand_back", conversation_id)
     return [_event(e) for e in events]
 
 
 @router.put("/{conversation_id}/messages/{seq}/label", response_model=EventOut)
 def correct_label(conversation_id: str, seq: int, body: Label, user: StaffUser, components: ComponentsDep) -> EventOut:
     """Set the right intent of a shopper message; `keepcart nlu corrections` exports them for training."""
-    return _event(components.staff.correct_label(conversation_id, seq, body.intent, user.email))
+    event = components.staff.correct_label(conversation_id, seq, body.intent, user.email)
+    record(components, user, "label.correct", conversation_id, {"seq": seq, "intent": body.intent})
+    return _event(event)

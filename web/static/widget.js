@@ -7,7 +7,23 @@
 (function () {
   "use strict";
   const cfg = Object.assign({apiBase: "", shopperToken: null, title: "Chat with us"}, window.KeepcartConfig || {});
-  const storeKey = "keepcart.conversation." + (cfg.shopperToken ? "signed" : "anon");
+  // The conversation is stored per shopper (the shopper token's subject), so the next person who signs
+  // in on this browser never continues it; conversations of other shoppers and expired ones are dropped.
+  const STORE_PREFIX = "keepcart.conversation.";
+  function claims(token) {
+    try {
+      const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return JSON.parse(atob(part + "===".slice((part.length + 3) % 4)));
+    } catch (e) { return {}; }
+  }
+  const nowS = () => Date.now() / 1000;
+  const shopper = cfg.shopperToken ? claims(cfg.shopperToken) : null;
+  const signedIn = !!(shopper && typeof shopper.sub === "string" && !(shopper.exp < nowS()));
+  if (!signedIn) cfg.shopperToken = null;
+  const storeKey = STORE_PREFIX + (signedIn ? "shopper:" + shopper.sub : "anon");
+  try {
+    Object.keys(localStorage).forEach((k) => { if (k.startsWith(STORE_PREFIX) && k !== storeKey) localStorage.removeItem(k); });
+  } catch (e) { /* storage unavailable: nothing to drop */ }
   let conv = null;
   let root, log, input, form;
 
@@ -18,7 +34,20 @@
     return node;
   }
 
+  // Conversation tokens are short-lived: renewed shortly before they expire, with the shopper token
+  // when a shopper is signed in (the server checks it is the same shopper), else with the token itself.
+  function remember() { localStorage.setItem(storeKey, JSON.stringify({id: conv.id, token: conv.token})); }
+  async function renew() {
+    const res = await fetch(cfg.apiBase + "/api/v1/conversations/" + conv.id + "/token", {method: "POST",
+      headers: Object.assign({"Content-Type": "application/json"}, cfg.shopperToken ? {} : {"Authorization": "Bearer " + conv.token}),
+      body: JSON.stringify(cfg.shopperToken ? {shopper_token: cfg.shopperToken} : {})});
+    if (!res.ok) throw Object.assign(new Error("conversation expired"), {status: res.status});
+    conv.token = (await res.json()).token;
+    remember();
+  }
+
   async function api(method, path, body) {
+    if (conv && path.indexOf("/api/v1/conversations/" + conv.id) === 0 && !(claims(conv.token).exp > nowS() + 120)) await renew();
     const headers = {"Content-Type": "application/json"};
     if (conv) headers["Authorization"] = "Bearer " + conv.token;
     const res = await fetch(cfg.apiBase + path, {method, headers, body: body ? JSON.stringify(body) : undefined});
@@ -126,7 +155,7 @@
       }
     }
     conv = await api("POST", "/api/v1/conversations", {shopper_token: cfg.shopperToken});
-    localStorage.setItem(storeKey, JSON.stringify({id: conv.id, token: conv.token}));
+    remember();
   }
 
   // The request opening the conversation, shared: a message typed while it is still on its way waits

@@ -1,7 +1,7 @@
 """rate_limit_counters: request counters shared by every worker and instance (when Redis is not configured)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-27
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import common.db
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

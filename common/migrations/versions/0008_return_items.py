@@ -1,7 +1,7 @@
 """returns.product_ids: a return may cover some lines of an order ("return just the pan")
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-27
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
