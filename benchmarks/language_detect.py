@@ -9,7 +9,7 @@ Each detector's thresholds are chosen on the dev half; only the test half is rep
 
     python benchmarks/language_detect.py [--repeat 3]
 
-Needs py3langid and langdetect for the baselines (`pip install py3langid langdetect`); a missing
+Needs py3langid and langdetect for the baselines (`pip install -e ".[bench]"`); a missing
 one is reported as skipped.
 """
 

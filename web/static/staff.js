@@ -80,6 +80,12 @@
         const row = el("div", "ev ev-shopper", p.text);
         const next = data.events[i + 1];
         const parsed = next && next.type === "intent_parsed" ? next.payload : null;
+        if (parsed && typeof parsed.language === "string" && parsed.language) {
+          // The detected language (bot/language.py), e.g. "DE": a shopper the bot may not understand.
+          const badge = el("span", "lang", parsed.language.toUpperCase());
+          badge.title = "Language of this message: " + parsed.language;
+          row.appendChild(badge);
+        }
         row.appendChild(labelPicker(id, {seq: e.seq, corrected: corrected[e.seq]}, parsed, data.intents));
         pane.appendChild(row);
       } else if (e.type === "bot_uttered") {
