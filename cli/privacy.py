@@ -27,7 +27,7 @@ from common.errors import NotFound
 from common.rate_limits import RateCounter
 from retention_model.offers.tables import CouponRow, ExposureRow
 from retention_model.tables import CustomerScore
-from shop.tables import Customer, Order, OrderLine, ReturnRequest
+from shop.tables import Customer, Order, ReturnRequest
 
 app = typer.Typer(help="Shoppers' personal data: export, erase, and anonymise old transcripts.", no_args_is_help=True)
 

@@ -86,7 +86,7 @@ class RateLimitSettings(BaseModel):
 
     redis_url: str | None = Field(None, description="Redis URL for the counters (e.g. redis://127.0.0.1:6379/0); default: the database")
     window_seconds: int = Field(60, ge=1, le=86_400, description="Length of one counting window")
-    opens_per_address: int = Field(300, ge=0, description="Conversations opened per client address per window")
+    opens_per_address: int = Field(600, ge=0, description="Conversations opened per client address per window")
     opens_per_shopper: int = Field(30, ge=0, description="Conversations opened per signed-in shopper per window")
     messages_per_address: int = Field(6000, ge=0, description="Messages per client address per window")
     messages_per_shopper: int = Field(120, ge=0, description="Messages per signed-in shopper (all conversations) per window")

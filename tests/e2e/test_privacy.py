@@ -111,3 +111,25 @@ def test_the_privacy_commands(cli_data_dir, monkeypatch):
     context.settings.cache_clear()
     purged = runner.invoke(cli, ["privacy", "purge"])
     assert purged.exit_code == 0 and "older than 30 days" in purged.output
+
+
+def test_serve_anonymises_old_transcripts_at_start(cli_data_dir, monkeypatch):
+    from bot import events as ev
+    from bot.events import Event
+    from bot.transcript import TranscriptStore
+    from cli import context
+    from cli.serve import database_ready_or_exit
+
+    sessions = context.session_factory()
+    small_shop(sessions)
+    store = TranscriptStore(sessions)
+    old, recent = store.create("C001").id, store.create("C002").id
+    for cid in (old, recent):
+        store.append(cid, [Event(ev.USER_UTTERED, {"text": "my address is Hauptstraße 5"}, client_message_id="m1")])
+    with unit_of_work(sessions) as s:
+        s.execute(update(ConversationRow).where(ConversationRow.id == old).values(last_event_at=utcnow() - timedelta(days=91)))
+    monkeypatch.setenv("KEEPCART_TRANSCRIPT_RETENTION_DAYS", "90")
+    context.settings.cache_clear()
+    database_ready_or_exit()
+    assert store.get(old).status == "anonymised" and store.get(recent).status == "open"
+    assert [e.payload.get("text") for e in store.events(recent)][-1] == "my address is Hauptstraße 5"

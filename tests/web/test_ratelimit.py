@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from bot.keyword_parser import KeywordParser
 from common.rate_limits import Limit, RateLimited, RateLimiter, RedisCounter, SqlCounter
-from tests.e2e.conftest import SECRET, app_settings, client, shopper, start  # noqa: F401 - fixtures
+from tests.e2e.conftest import app_settings, client, shopper, start  # noqa: F401 - fixtures
 from web.app import create_app
 from web.components import build_components
 
