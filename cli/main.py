@@ -14,6 +14,7 @@ from cli import users as users_cmd
 from cli import offers as offers_cmd
 from cli import churn as churn_cmd
 from cli import recommend as recommend_cmd
+from cli import test_conversations as test_cmd
 
 app = typer.Typer(
     help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",
@@ -28,6 +29,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(offers_cmd.app, name="offers")
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(recommend_cmd.app, name="recommend")
+app.add_typer(test_cmd.app, name="test")
 app.command("serve")(serve_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 

@@ -26,6 +26,7 @@ def run_server(host: str, port: int, workers: int = 1, demo: bool = False) -> No
         os.environ["KEEPCART_DEMO_MODE"] = "true"
         context.settings.cache_clear()
     settings = context.settings()
+    os.environ.setdefault("KEEPCART_DATA_DIR", str(settings.data_dir.resolve()))  # workers resolve the same folder
     settings.resolved_secret_key()  # create it before workers race to
     context.session_factory(migrate=True)
     typer.secho(f"Keepcart is serving on http://{host}:{port} (loading the models takes a few seconds)", fg="green", bold=True)
