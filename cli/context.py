@@ -90,8 +90,10 @@ def write_report(report: Path, result: dict[str, Any], predictions: Path | None 
 # --- Which data directory: the setting, else the nearest keepcart-data upwards, else the demo's. ---
 DATA_DIR_NAME = "keepcart-data"
 EXPLICIT = "KEEPCART_DATA_DIR"
-# Commands that may start from an empty database; every other one needs an existing one.
-CREATING_COMMANDS = {"demo", "serve", "db upgrade", "shop import", "users create", "offers create", "offers install-demo"}
+# Commands that may start from an empty database (they fill it, or only look product names up in it);
+# every other one needs an existing database and says where it looked.
+MAY_START_EMPTY = {"demo", "serve", "db upgrade", "shop import", "users create", "offers create", "offers install-demo",
+                   "recommend show"}
 
 
 def user_config_file() -> Path:
@@ -132,9 +134,12 @@ def resolve_data_dir(s: Settings) -> tuple[Path, str]:
 
 
 def _command() -> str:
-    import click
-
-    ctx = click.get_current_context(silent=True)
+    """The running subcommand ("shop token"); typer 0.2x vendors click, older releases use click itself."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - typer < 0.20
+        from click import get_current_context
+    ctx = get_current_context(silent=True)
     return " ".join(ctx.command_path.split()[1:]) if ctx else ""
 
 
@@ -142,7 +147,7 @@ def require_database() -> None:
     """Fail clearly, naming the path, when a reading command would create an empty SQLite database."""
     s = settings()
     url = s.resolved_database_url()
-    if not url.startswith("sqlite:///") or _command() in CREATING_COMMANDS or not _command():
+    if not url.startswith("sqlite:///") or _command() in MAY_START_EMPTY or not _command():
         return
     path = Path(url.removeprefix("sqlite:///"))
     if not path.exists():

@@ -133,9 +133,9 @@ def demo(
     _step("NLU model (intents and entities)", prepare_nlu)
     _step("Help-centre index", prepare_knowledge_base)
     _step("Churn risk, customer value, recommendations and offers", prepare_retention)
-    context.record_data_dir(settings.data_dir)
     typer.echo(command_hint(), err=True)
     if prepare_only:
         typer.echo("demo prepared")
         return
+    context.record_data_dir(settings.data_dir)  # commands run from other folders find this shop
     run_server(host, port, demo=True)

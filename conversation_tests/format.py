@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "returned", "refunded")
-STEP_KEYS = {"user", "intent", "action", "reply", "not_reply", "cites", "handed_off"}
+# Selector-only kinds: `returnable` is a delivered order still inside the shop's return window.
+ORDER_KINDS = (*ORDER_STATUSES, "returnable")
+STEP_KEYS = {"user", "intent", "action", "reply", "not_reply", "cites", "handed_off", "cards"}
 STORY_KEYS = {"name", "shopper", "steps", "expect", "tags"}
 SHOPPER_KEYS = {"orders", "id", "country"}
 EXPECT_KEYS = {"orders", "returns", "address_changed", "handed_off"}
@@ -39,6 +41,7 @@ class Step:
     not_reply: tuple[str, ...] = ()
     cites: str | None = None
     handed_off: bool | None = None
+    cards: bool | None = None  # some reply shows product cards (recommendations, search results)
 
 
 @dataclass(frozen=True)
@@ -144,8 +147,8 @@ def variable_problem(name: str, shopper: Shopper) -> str | None:
     if shopper.anonymous:
         return "an anonymous shopper has no orders"
     status, *more = rest
-    if status != "last" and status not in ORDER_STATUSES:
-        return f"unknown order status {status!r} (one of last, other_customer, {', '.join(ORDER_STATUSES)})"
+    if status != "last" and status not in ORDER_KINDS:
+        return f"unknown order status {status!r} (one of last, other_customer, {', '.join(ORDER_KINDS)})"
     if status != "last" and shopper.customer_id is None and status not in shopper.orders:
         return f"the shopper selector asks for no {status} order (add it to shopper.orders)"
     if more and more[0].isdigit():
@@ -162,8 +165,8 @@ def _shopper(r: _Reader, value: Any, line: int) -> Shopper:
         return Shopper(anonymous=True)
     m = r.mapping(value, line, "shopper", SHOPPER_KEYS)
     orders = m.get("orders") or []
-    if not isinstance(orders, list) or any(o not in ORDER_STATUSES for o in orders):
-        raise r.error(m.line, f"shopper.orders must be a list of order statuses ({', '.join(ORDER_STATUSES)})")
+    if not isinstance(orders, list) or any(o not in ORDER_KINDS for o in orders):
+        raise r.error(m.line, f"shopper.orders must be a list of order statuses ({', '.join(ORDER_KINDS)})")
     if "id" in m and orders:
         raise r.error(m.line, "shopper: give either id or orders, not both")
     country = m.get("country")
@@ -178,15 +181,16 @@ def _step(r: _Reader, value: Any, line: int, shopper: Shopper) -> Step:
         raise r.error(m.line, "step: `user` (what the shopper says) is required")
     user = r.text(m["user"], m.line, "user")
     r.variables(user, m.line, shopper)
-    handed_off = m.get("handed_off")
-    if handed_off is not None and not isinstance(handed_off, bool):
-        raise r.error(m.line, "handed_off must be true or false")
+    handed_off, cards = m.get("handed_off"), m.get("cards")
+    for key, value in (("handed_off", handed_off), ("cards", cards)):
+        if value is not None and not isinstance(value, bool):
+            raise r.error(m.line, f"{key} must be true or false")
     cites = m.get("cites")
     return Step(user=user, line=m.line, intent=m.get("intent") and r.text(m["intent"], m.line, "intent"),
                 action=m.get("action") and r.text(m["action"], m.line, "action"),
                 reply=r.patterns(m["reply"], m.line, "reply", shopper) if "reply" in m else (),
                 not_reply=r.patterns(m["not_reply"], m.line, "not_reply", shopper) if "not_reply" in m else (),
-                cites=None if cites is None else r.text(cites, m.line, "cites"), handed_off=handed_off)
+                cites=None if cites is None else r.text(cites, m.line, "cites"), handed_off=handed_off, cards=cards)
 
 
 def _expect(r: _Reader, value: Any, line: int, shopper: Shopper) -> Expect:
@@ -225,6 +229,8 @@ def parse_stories(text: str, file: str) -> list[Story]:
     for item in items:
         m = r.mapping(item, top.line, "story", STORY_KEYS)
         name = r.text(m.get("name"), m.line, "name")
+        if "#" in name:
+            raise r.error(m.line, "a story name must not contain '#' (known-failure lists use it for comments)")
         shopper = _shopper(r, m.get("shopper"), m.line)
         steps = m.get("steps")
         if not isinstance(steps, list) or not steps:

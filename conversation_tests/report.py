@@ -32,7 +32,7 @@ def failure_details(result: StoryResult) -> list[str]:
         if not turn.failures:
             continue
         lines.append(f"      turn at line {turn.line}: > {turn.user}")
-        lines += [f"        expected: {f}" for f in turn.failures]
+        lines += [f"        failed: {f}" for f in turn.failures]
         lines.append(f"        got: intent {', '.join(turn.intents) or '?'} -> action {', '.join(turn.actions) or '?'}; status {turn.status}")
         for reply in turn.replies or ["(no reply)"]:
             lines.append(f"        bot: {_short(reply)}")

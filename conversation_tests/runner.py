@@ -70,27 +70,29 @@ def check_turn(step: Step, turn: Turn, cast: Cast) -> list[str]:
     for pattern in step.reply:
         filled = cast.fill(pattern, regex=True)
         if not any(re.search(filled, t) for t in texts):
-            failures.append(f"no reply matches {pattern!r}")
+            failures.append(f"a reply should match {pattern!r}; none does")
     for pattern in step.not_reply:
         filled = cast.fill(pattern, regex=True)
         hit = next((t for t in texts if re.search(filled, t)), None)
         if hit is not None:
-            failures.append(f"a reply matches {pattern!r}, which it must not")
+            failures.append(f"no reply may match {pattern!r}; one does")
     if step.cites is not None:
         sources = [s for r in turn.replies for s in (r.get("sources") or [])]
         if step.cites.lower() == "none":
             if sources:
-                failures.append(f"cites {[s.get('url') for s in sources]}, expected no source")
+                failures.append(f"cites {[s.get('url') for s in sources]}; it should cite nothing")
         elif not any(step.cites.lower() in f"{s.get('url', '')} {s.get('title', '')}".lower() for s in sources):
-            failures.append(f"no cited source contains {step.cites!r}")
+            failures.append(f"a cited source should contain {step.cites!r}; none does")
     if step.handed_off is not None and (turn.status == "handed_off") != step.handed_off:
-        failures.append(f"conversation status is {turn.status!r}, expected {'handed_off' if step.handed_off else 'not handed off'}")
+        failures.append(f"the conversation should {'be' if step.handed_off else 'not be'} handed off; its status is {turn.status!r}")
+    if step.cards is not None and any(r.get("cards") for r in turn.replies) != step.cards:
+        failures.append("a reply should show product cards; none does" if step.cards else "no reply should show product cards")
     if (step.intent or step.action) and not turn.events_read:
         failures.append("intent/action expected but the transcript store is not reachable")
     if step.intent and turn.events_read and step.intent not in turn.intents:
-        failures.append(f"intent {turn.intents or ['none']}, expected {step.intent!r}")
+        failures.append(f"the intent should be {step.intent!r}; it is {turn.intents or ['none']}")
     if step.action and turn.events_read and step.action not in turn.actions:
-        failures.append(f"actions {turn.actions or ['none']}, expected {step.action!r}")
+        failures.append(f"action {step.action!r} should run; the actions were {turn.actions or ['none']}")
     return failures
 
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversation_tests.format import VARIABLE, Shopper
+from shop.backend import RETURN_WINDOW_DAYS
 from shop.tables import Customer, Order, OrderLine, Product, ReturnRequest
+
+# A story takes a while to play: an order two days from leaving the return window counts as outside.
+RETURNABLE_MARGIN = timedelta(days=2)
 
 
 class NoShopper(LookupError):
@@ -53,12 +58,15 @@ class ShopperPicker:
         self.sessions = sessions
         self.used: set[str] = set()
         with sessions() as session:
-            rows = session.execute(select(Order.customer_id, Order.id, Order.status, Order.placed_at)
+            rows = session.execute(select(Order.customer_id, Order.id, Order.status, Order.delivered_at)
                                    .order_by(Order.customer_id, Order.placed_at.desc(), Order.id)).all()
             self.countries = dict(session.execute(select(Customer.id, Customer.country)).all())
+        window_start = datetime.now(UTC) - timedelta(days=RETURN_WINDOW_DAYS) + RETURNABLE_MARGIN
         self.orders: dict[str, list[tuple[str, str]]] = {}
-        for customer_id, order_id, status, _ in rows:
+        for customer_id, order_id, status, delivered_at in rows:
             self.orders.setdefault(customer_id, []).append((order_id, status))
+            if status == "delivered" and delivered_at is not None and _aware(delivered_at) >= window_start:
+                self.orders[customer_id].append((order_id, "returnable"))
 
     def cast(self, shopper: Shopper, variables: set[str]) -> Cast:
         """Pick the customer and bind `variables` (names without braces)."""
@@ -72,7 +80,7 @@ class ShopperPicker:
             cast = Cast(self._pick(shopper))
         if cast.customer_id:
             self.used.add(cast.customer_id)
-            cast.watched_orders = [o for o, _ in self.orders.get(cast.customer_id, [])]
+            cast.watched_orders = list(dict.fromkeys(o for o, _ in self.orders.get(cast.customer_id, [])))
         for name in sorted(variables):
             cast.variables[name] = self._bind(cast, name)
         return cast
@@ -100,13 +108,13 @@ class ShopperPicker:
             if rest == ["other_customer"]:
                 other = next(c for c in sorted(self.orders, reverse=True) if c not in self.used and c != cast.customer_id)
                 self.used.add(other)
-                order_id = self.orders[other][0][0]
+                order_id = self.orders[other][0][0]  # their newest order
                 cast.watched_orders.append(order_id)
                 return order_id
             status, *more = rest
             index = int(more.pop(0)) - 1 if more and more[0].isdigit() else 0
             mine = self.orders.get(cast.customer_id or "", [])
-            matching = [o for o, s in mine if status == "last" or s == status]
+            matching = list(dict.fromkeys(o for o, s in mine if status == "last" or s == status))
             if len(matching) <= index:
                 raise NoShopper(f"customer {cast.customer_id} has no {status} order number {index + 1}")
             order_id = matching[index]
@@ -134,3 +142,7 @@ class ShopperPicker:
             counts = {s: n for s, n in session.execute(select(Order.status, func.count(Order.id)).group_by(Order.status))} \
                 if cast.customer_id is None else {}
         return ShopState(orders, returns, address, counts)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
