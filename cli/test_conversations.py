@@ -16,6 +16,9 @@ import typer
 
 from cli import context
 
+KNOWN_FAILURES_HEADER = ("# Stories that fail on today's dialogue (issue 10 items 1-7 will fix them): reported as known failures,\n"
+                         "# not counted. `keepcart test conversations` says FIXED for a listed story that passes: delete its line.\n")
+
 app = typer.Typer(help="Test Keepcart as a shop would: conversations with expected replies and shop state.",
                   no_args_is_help=True)
 
@@ -30,6 +33,8 @@ def conversations(
                                                            help="Story names expected to fail, one a line: reported, not counted as failures")] = None,
     only: Annotated[Optional[str], typer.Option("--only", help="Play only stories whose name contains this text")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every story, not only failures")] = False,
+    write_known_failures: Annotated[Optional[Path], typer.Option(
+        "--write-known-failures", help="Write the names of the stories that failed in this run to this file (review its diff)")] = None,
 ) -> None:
     """Play conversation stories; exit 1 when a story fails (not listed as known), 2 for a malformed story file."""
     from conversation_tests.format import StoryError, default_story_dir, load_stories
@@ -70,6 +75,11 @@ def conversations(
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(json_report(results, unknown), indent=2, ensure_ascii=False))
+    if write_known_failures is not None:
+        failing = [r.story.name for r in results if not r.passed]
+        write_known_failures.write_text(KNOWN_FAILURES_HEADER + "".join(f"{n}\n" for n in failing), encoding="utf-8")
+        typer.echo(f"wrote {len(failing)} failing story names to {write_known_failures}")
+        return
     if any(r.outcome == "failed" for r in results):
         raise typer.Exit(1)
 

@@ -93,3 +93,13 @@ def test_without_a_database_it_fails_naming_the_path_and_creates_none(cli_data_d
     result = run(str(tmp_path / "s.yml"))
     assert result.exit_code == 1 and f"no database at {cli_data_dir.resolve() / 'keepcart.db'}" in result.output
     assert not (cli_data_dir / "keepcart.db").exists()
+
+
+def test_write_known_failures_lists_the_failing_stories(shop_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "s.yml").write_text(FAILING + PASSING.removeprefix("stories:\n"))
+    out = tmp_path / "known.txt"
+    result = run(str(tmp_path / "s.yml"), "--write-known-failures", str(out))
+    assert result.exit_code == 0 and "wrote 1 failing story names" in result.output
+    from conversation_tests.runner import read_known_failures
+
+    assert read_known_failures(out.read_text()) == {"expects a refusal that never comes"}
