@@ -140,7 +140,11 @@ def _command() -> str:
     except ImportError:  # pragma: no cover - typer < 0.20
         from click import get_current_context
     ctx = get_current_context(silent=True)
-    return " ".join(ctx.command_path.split()[1:]) if ctx else ""
+    names = []
+    while ctx is not None and ctx.parent is not None:  # the root's name is however the program was started
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 def require_database() -> None:

@@ -105,3 +105,18 @@ def test_demo_output_says_how_to_reach_the_command() -> None:
     from cli.demo import command_hint
 
     assert "keepcart" in command_hint() and "shop customers" in command_hint()
+
+
+def test_as_a_real_process_reads_fail_and_creating_commands_create(elsewhere: Path) -> None:
+    """The root command's name depends on how it was started (`keepcart`, `python -m cli.main`): only subcommands count."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    read = subprocess.run([sys.executable, "-m", "cli.main", "shop", "token", "C001"], capture_output=True, text=True, env=env)
+    assert read.returncode == 1 and "no database at" in read.stderr
+    assert not (elsewhere / "keepcart-data" / "keepcart.db").exists()
+    create = subprocess.run([sys.executable, "-m", "cli.main", "db", "upgrade"], capture_output=True, text=True, env=env)
+    assert create.returncode == 0, create.stderr
+    assert (elsewhere / "keepcart-data" / "keepcart.db").exists()
