@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
 
@@ -100,6 +101,19 @@ def _fresh_scores(sessions, max_age_hours: float) -> str | None:  # type: ignore
     return f"{age.total_seconds() / 3600:.1f} h" if age.total_seconds() < max_age_hours * 3600 else None
 
 
+def command_hint() -> str:
+    """How to reach `keepcart` from a shell: scripts/demo installs it into .venv, which is not on the PATH."""
+    import shutil
+    import sys
+
+    exe = Path(sys.executable).parent / "keepcart"
+    if shutil.which("keepcart") == str(exe) or not exe.exists():
+        return "commands: keepcart --help (e.g. keepcart shop customers --limit 5)"
+    activate = exe.parent / "activate"
+    return (f"commands: run `. {activate}` in your shell to put `keepcart` on the PATH "
+            f"(or call {exe} directly), then e.g. keepcart shop customers --limit 5")
+
+
 def _fmt(metrics: dict[str, float]) -> str:
     return ", ".join(f"{k}={v}" for k, v in metrics.items()) or "no metrics"
 
@@ -119,7 +133,9 @@ def demo(
     _step("NLU model (intents and entities)", prepare_nlu)
     _step("Help-centre index", prepare_knowledge_base)
     _step("Churn risk, customer value, recommendations and offers", prepare_retention)
+    typer.echo(command_hint(), err=True)
     if prepare_only:
         typer.echo("demo prepared")
         return
+    context.record_data_dir(settings.data_dir)  # commands run from other folders find this shop
     run_server(host, port, demo=True)

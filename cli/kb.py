@@ -13,7 +13,7 @@ from cli.context import fail, run_or_fail, settings, write_report
 app = typer.Typer(help="Help-centre knowledge base: index articles and FAQs, search them, measure answers.",
                   no_args_is_help=True)
 
-IndexDir = Annotated[Path, typer.Option("--index", help="Index directory made by `keepcart kb index`.")]
+IndexDir = Annotated[Optional[Path], typer.Option("--index", help="Index directory made by `keepcart kb index` (default: the one the server loads, <data_dir>/kb_index).")]
 ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", help="sentence-transformers model name or path. For an existing index the default is the model "
                     "it was built with; a different one is refused.")]
@@ -28,8 +28,13 @@ def _embedder(model: str):  # type: ignore[no-untyped-def]
         raise fail(f"cannot load embedding model {model!r}: {exc}") from None
 
 
-def _open(index: Path, model: str | None):  # type: ignore[no-untyped-def]
+def _open(index: Path | None, model: str | None):  # type: ignore[no-untyped-def]
     from common.artifacts import read_manifest
+
+    if index is None or index == settings().kb_index_dir():
+        index = settings().kb_index_dir()
+        if not (index / "manifest.json").exists():
+            raise fail(f"no help-centre index at {index} (the default): build one with `keepcart kb index` or `keepcart demo`, or pass --index")
     from knowledge_base.index import KIND, KnowledgeBase
 
     manifest = run_or_fail(read_manifest, index, KIND)
@@ -65,7 +70,7 @@ def index_cmd(
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help="The shopper's question.")],
-    index: IndexDir,
+    index: IndexDir = None,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="Documents to show.")] = 5,
     model: ModelOpt = None,
     language: Annotated[Optional[str], typer.Option("--language", help="The query's ISO 639-1 language: search the documents in it (when the index has some).")] = None,
@@ -87,10 +92,11 @@ def search_cmd(
 @app.command("add")
 def add_cmd(
     source: Annotated[list[Path], typer.Option("--source", help="Documents to add; an existing id is replaced. Repeatable.")],
-    index: IndexDir,
+    index: IndexDir = None,
     model: ModelOpt = None,
 ) -> None:
     """Add or update documents in an existing index without rebuilding it."""
+    index = index or settings().kb_index_dir()
     kb = _open(index, model)
     ids = run_or_fail(kb.add_documents, source, progress=True)
     kb.save(index)
@@ -101,10 +107,11 @@ def add_cmd(
 @app.command("remove")
 def remove_cmd(
     doc_ids: Annotated[list[str], typer.Argument(help="Document ids to remove, exactly as in the sources.")],
-    index: IndexDir,
+    index: IndexDir = None,
     model: ModelOpt = None,
 ) -> None:
     """Remove documents (and all their passages) from an existing index."""
+    index = index or settings().kb_index_dir()
     kb = _open(index, model)
     run_or_fail(kb.remove_documents, doc_ids)
     kb.save(index)
@@ -114,17 +121,18 @@ def remove_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    index: IndexDir,
     queries: Annotated[Path, typer.Option("--queries", help="CSV query,doc_id; an empty doc_id means 'should not be answered'; a|b accepts either.")],
     report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
     predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per query: query, gold, ranked ids with scores, answered.")] = None,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Refit the answer threshold on these queries and save it in the index manifest.")] = False,
     max_wrong_rate: Annotated[float, typer.Option("--max-wrong-rate", min=0.0, max=1.0, help="With --calibrate: the largest share of wrong answers among answers given.")] = 0.05,
     model: ModelOpt = None,
+    index: IndexDir = None,
 ) -> None:
     """Recall@1/5, MRR@10, answered/abstained rates at the threshold and search latency on labelled queries."""
     from knowledge_base import evaluation as ev
 
+    index = index or settings().kb_index_dir()
     kb = _open(index, model)
     labelled = run_or_fail(ev.read_queries, queries, set(kb.documents_))
     results = ev.run_queries(kb, labelled, progress=True)

@@ -16,6 +16,7 @@ from cli import churn as churn_cmd
 from cli import recommend as recommend_cmd
 from cli import privacy as privacy_cmd
 from cli import keys as keys_cmd
+from cli import test_conversations as test_cmd
 
 app = typer.Typer(
     help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",
@@ -32,6 +33,7 @@ app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(recommend_cmd.app, name="recommend")
 app.add_typer(privacy_cmd.app, name="privacy")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(test_cmd.app, name="test")
 app.command("serve")(serve_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 

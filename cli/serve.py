@@ -30,6 +30,7 @@ def run_server(host: str, port: int, workers: int = 1, demo: bool = False) -> No
     if settings.demo_mode and not settings.demo_allow_remote and not is_loopback_host(host):
         raise context.fail(f"demo mode signs in anyone as any customer: refusing to serve it on {host}; "
                            "use --host 127.0.0.1, or set KEEPCART_DEMO_ALLOW_REMOTE=true if you really mean it")
+    os.environ.setdefault("KEEPCART_DATA_DIR", str(settings.data_dir.resolve()))  # workers resolve the same folder
     from common.keys import load_keys
 
     load_keys(settings)  # create the shop secret and the key files before workers race to

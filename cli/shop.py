@@ -45,3 +45,47 @@ def token(
     if SqlShopBackend(context.session_factory()).find_customer(customer_id) is None:
         raise context.fail(f"customer {customer_id!r} not found")
     typer.echo(signing.shopper_token(settings.resolved_secret_key(), customer_id, ttl, audience=settings.keys.shopper_audience))
+
+
+@app.command()
+def customers(
+    status: list[str] = typer.Option([], "--status", help="Only customers with an order in this status (repeatable: all of them)"),
+    country: str | None = typer.Option(None, "--country", help="Only customers in this country (two letters, e.g. DE)"),
+    risk: str | None = typer.Option(None, "--risk", help="Only this churn-risk band: low, medium or high"),
+    limit: int = typer.Option(20, "--limit", min=1, max=100_000, help="Customers to list"),
+) -> None:
+    """List the shop's customers with their orders, country and churn risk: who to sign in as to try a flow."""
+    from sqlalchemy import func, select
+
+    from retention_model.tables import CustomerScore
+    from shop.tables import Customer, Order, OrderStatus
+
+    bad = sorted(set(status) - {s.value for s in OrderStatus})
+    if bad:
+        raise context.fail(f"--status {', '.join(bad)}: not an order status ({', '.join(s.value for s in OrderStatus)})", code=2)
+    if risk is not None and risk not in ("low", "medium", "high"):
+        raise context.fail(f"--risk {risk}: one of low, medium, high", code=2)
+    query = (select(Customer, CustomerScore.risk_band, CustomerScore.churn_probability)
+             .join(CustomerScore, CustomerScore.customer_id == Customer.id, isouter=True).order_by(Customer.id).limit(limit))
+    for s in status:
+        query = query.where(Customer.id.in_(select(Order.customer_id).where(Order.status == s)))
+    if country:
+        query = query.where(Customer.country == country.upper())
+    if risk:
+        query = query.where(CustomerScore.risk_band == risk)
+    with context.session_factory()() as session:
+        rows = session.execute(query).all()
+        ids = [c.id for c, _, _ in rows]
+        counts: dict[str, dict[str, int]] = {}
+        for cid, st, n in session.execute(select(Order.customer_id, Order.status, func.count(Order.id))
+                                          .where(Order.customer_id.in_(ids)).group_by(Order.customer_id, Order.status)):
+            counts.setdefault(cid, {})[st] = n
+    if not rows:
+        typer.echo("no customer matches")
+        return
+    typer.echo(f"{'customer':10} {'name':24} {'country':7} {'orders':>6}  {'risk':13} statuses")
+    for c, band, probability in rows:
+        mine = counts.get(c.id, {})
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(mine.items()))
+        risk_text = f"{band} {probability:.2f}" if band else "not scored"
+        typer.echo(f"{c.id:10} {c.name[:24]:24} {c.country or '-':7} {sum(mine.values()):>6}  {risk_text:13} {statuses}")

@@ -96,6 +96,7 @@
     row.dataset.seq = msg.seq;
     row.appendChild(richText(msg.text, msg.role !== "shopper"));
     (msg.cards || []).forEach((c) => {
+      if (c.type === "offer" && !c.code) return;  // an offer without a coupon (a recommendation): its text says it all
       const card = el("div", "kc-card kc-card-" + (c.type || "product"));
       if (c.type === "offer") {
         card.appendChild(el("span", null, "Your code"));
@@ -195,10 +196,41 @@
     }
   }
 
+  // Open or closed: remembered for the tab, so a closed chat stays closed while the shopper browses.
+  // Phones start closed: open, the chat fills the screen and would hide the shop.
+  const openKey = "keepcart.widget.open";
+  function setOpen(root, launcher, isOpen) {
+    root.hidden = !isOpen;
+    launcher.hidden = isOpen;
+    try { sessionStorage.setItem(openKey, isOpen ? "1" : "0"); } catch (e) { /* storage blocked: still works */ }
+    if (isOpen) input.focus();
+  }
+
+  function greeting() {
+    const box = el("div", "kc-greeting");
+    box.appendChild(el("p", null, cfg.greeting || ("Hi! I can track, cancel or return your orders, change a delivery address, " +
+      "and answer questions about delivery, returns and payments.")));
+    const person = el("button", "kc-button", "Talk to a person");
+    person.type = "button";
+    person.addEventListener("click", () => send("I want to talk to a person"));
+    box.append(el("p", null, "A person from our team is reachable too: just ask, or "), person);
+    return box;
+  }
+
   function mount() {
     root = el("div", "kc-widget");
     root.setAttribute("role", "complementary");
-    const head = el("div", "kc-head", cfg.title);
+    root.setAttribute("aria-label", cfg.title);
+    const head = el("div", "kc-head");
+    const close = el("button", "kc-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close chat");
+    head.append(el("span", "kc-title", cfg.title), close);
+    const launcher = el("button", "kc-launcher", cfg.title);
+    launcher.type = "button";
+    launcher.setAttribute("aria-label", "Open chat");
+    close.addEventListener("click", () => setOpen(root, launcher, false));
+    launcher.addEventListener("click", () => setOpen(root, launcher, true));
     log = el("div", "kc-log");
     log.setAttribute("aria-live", "polite");
     form = el("form", "kc-form");
@@ -209,8 +241,13 @@
     const button = el("button", "kc-send", "Send");
     form.append(input, button);
     form.addEventListener("submit", (e) => { e.preventDefault(); const t = input.value; input.value = ""; send(t); });
-    root.append(head, log, form);
-    document.body.appendChild(root);
+    root.append(head, greeting(), log, form);
+    document.body.append(root, launcher);
+    let saved = null;
+    try { saved = sessionStorage.getItem(openKey); } catch (e) { /* storage blocked */ }
+    const phone = window.matchMedia && window.matchMedia("(max-width: 480px)").matches;
+    root.hidden = saved === null ? phone : saved === "0";
+    launcher.hidden = !root.hidden;
     open().catch((e) => log.appendChild(el("div", "kc-msg kc-error", "Chat unavailable: " + e.message)));
   }
 

@@ -1,0 +1,1 @@
+"""Conversation stories shipped with Keepcart (YAML; played by `keepcart test conversations`)."""
