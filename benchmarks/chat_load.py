@@ -58,10 +58,18 @@ def prepare(env: dict[str, str]) -> None:
     print(f"demo shop ready ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
-def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)  # its own process group: stop() ends the workers too
+def launch(env: dict[str, str], port: int, workers: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start `keepcart serve` without waiting for it (its own process group: stop() ends the workers too)."""
+    command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)]
+    if log is None:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
+
+
+def serve(env: dict[str, str], port: int, workers: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    server = launch(env, port, workers, log)
     deadline = time.time() + 180
     while time.time() < deadline:
         try:
