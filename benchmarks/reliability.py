@@ -51,6 +51,7 @@ from common.settings import Settings  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 TIMEOUT_S = 20.0  # a client gives up on one attempt after this long, then retries (same id)
+GIVE_UP_S, MAX_SERVER_ERRORS = 240.0, 5  # ... and on the message after this long or this many 5xx answers
 
 
 def script(s: Shopper) -> list[str]:
@@ -72,15 +73,15 @@ class Clients:
         self.dup_share, self.impatient_share = dup_share, impatient_share
         self.stats: dict[str, int] = {"requests": 0, "connection_errors": 0, "timeouts": 0, "server_errors": 0,
                                       "busy_retries": 0, "replayed": 0, "duplicate_groups": 0, "impatient": 0,
-                                      "client_errors": 0, "divergent_answers": 0}
+                                      "client_errors": 0, "divergent_answers": 0, "gave_up": 0}
         self.answered = 0
         self.sent: dict[str, dict[str, str]] = {}
         self.examples: list[str] = []
 
     async def _post(self, client: httpx.AsyncClient, conv: dict[str, Any], cid: str, text: str,
                     timeout: float = TIMEOUT_S, once: bool = False) -> dict[str, Any] | None:
-        delay = 0.2
-        while True:
+        delay, failures, give_up = 0.2, 0, time.monotonic() + GIVE_UP_S
+        while time.monotonic() < give_up and failures < MAX_SERVER_ERRORS:
             self.stats["requests"] += 1
             try:
                 res = await client.post(f"/api/v1/conversations/{conv['id']}/messages", timeout=timeout,
@@ -97,6 +98,7 @@ class Clients:
                     return res.json()
                 if res.status_code >= 500:
                     self.stats["server_errors"] += 1
+                    failures += 1
                     self.examples.append(f"{res.status_code} {res.text[:160]}")
                 elif res.status_code in (409, 429):
                     self.stats["busy_retries"] += 1
@@ -106,6 +108,9 @@ class Clients:
                     return None
             await asyncio.sleep(delay * (0.5 + self.rng.random()))
             delay = min(delay * 2, 2.0)
+        self.stats["gave_up"] += 1  # the audit then finds the message unanswered
+        self.examples.append(f"gave up on {cid} {text!r} in {conv['id']}")
+        return None
 
     async def message(self, client: httpx.AsyncClient, conv: dict[str, Any], cid: str, text: str) -> None:
         self.sent[conv["id"]][cid] = text
@@ -248,7 +253,7 @@ def main() -> None:
     with sessions() as session:
         figures, problems = audit(session, clients.sent, run["conversations"], before)
     database = "postgresql" if args.database_url else "sqlite"
-    for name in ("client_errors", "divergent_answers"):
+    for name in ("client_errors", "divergent_answers", "gave_up"):
         if clients.stats[name]:
             problems.append(f"clients: {clients.stats[name]} {name.replace('_', ' ')}")
     if len(run["kills"]) < args.kills:
