@@ -61,9 +61,13 @@ def choose_shoppers(session: Session, n: int, now: datetime) -> list[Shopper]:
         returnable = next((o.id for o in orders if o.status == "delivered" and o.delivered_at is not None
                            and o.delivered_at.replace(tzinfo=window.tzinfo) >= window), None)
         shoppers.append(Shopper(cid, cancellable, returnable, orders[0].id, bands.get(cid)))
-    shoppers.sort(key=lambda s: (-(2 * (s.cancellable is not None) + (s.returnable is not None) + (s.risk_band == "high")),
-                                 s.customer_id))
-    return shoppers[:n]
+    # Half who can cancel, half who can return (high risk first in both: they get the offers), taken in turn.
+    cancel = sorted((s for s in shoppers if s.cancellable), key=lambda s: (s.returnable is None, s.risk_band != "high", s.customer_id))
+    give_back = sorted((s for s in shoppers if s.returnable and not s.cancellable), key=lambda s: (s.risk_band != "high", s.customer_id))
+    rest = sorted((s for s in shoppers if not (s.cancellable or s.returnable)), key=lambda s: s.customer_id)
+    mixed = [s for pair in zip(cancel, give_back) for s in pair]
+    longer = cancel if len(cancel) > len(give_back) else give_back
+    return (mixed + longer[len(mixed) // 2:] + rest)[:n]
 
 
 def snapshot(session: Session, customers: list[str], now: datetime) -> Snapshot:

@@ -96,8 +96,8 @@ def test_a_cancel_after_no_is_found(sessions, run):
     assert any("without a yes" in p for p in problems)
 
 
-def test_shoppers_with_cancellable_and_returnable_orders_come_first(sessions, run):
+def test_shoppers_who_can_cancel_and_who_can_return_are_taken_in_turn(sessions, run):
     with sessions() as s:
         first, second = choose_shoppers(s, 2, datetime.now(UTC))
-    assert (first.customer_id, first.returnable) == ("C001", "1000000002")  # a paid order is cancelled by then
-    assert (second.customer_id, second.cancellable) == ("C002", "2000000001")
+    assert (first.customer_id, first.cancellable) == ("C002", "2000000001")
+    assert (second.customer_id, second.returnable, second.cancellable) == ("C001", "1000000002", None)  # its paid order is cancelled
