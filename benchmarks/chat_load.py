@@ -62,10 +62,20 @@ def prepare(env: dict[str, str]) -> None:
     print(f"demo shop ready ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
-def serve(env: dict[str, str], port: int, workers: int, root: Path = ROOT) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)],
-                              cwd=root, env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)  # its own process group: stop() ends the workers too
+def launch(env: dict[str, str], port: int, workers: int, log: Path | None = None, root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """Start `keepcart serve` from the checkout at `root` without waiting for it (its own process group:
+    stop() ends the workers too)."""
+    command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)]
+    env = {**env, "PYTHONPATH": str(root)}
+    if log is None:
+        return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=out, start_new_session=True)
+
+
+def serve(env: dict[str, str], port: int, workers: int, log: Path | None = None, root: Path = ROOT) -> subprocess.Popen[bytes]:
+    server = launch(env, port, workers, log, root)
     deadline = time.time() + 180
     while time.time() < deadline:
         try:
@@ -144,7 +154,7 @@ def baseline_checkout(rev: str) -> Path:
 def single_shopper(env: dict[str, str], root: Path, port: int, workers: int, shoppers: int, first: int) -> dict:
     """The single-shopper level on the checkout at `root`."""
     tokens = shopper_tokens(env, root, [f"C{first + i:05d}" for i in range(shoppers)])
-    server = serve(env, port, workers, root)
+    server = serve(env, port, workers, root=root)
     try:
         return asyncio.run(level(port, tokens, 1))
     finally:

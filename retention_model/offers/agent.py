@@ -21,7 +21,7 @@ from common.errors import NotFound
 from retention_model.offers.coupons import BudgetExhausted, CouponInfo, find_for_exposure, issue_for_exposure
 from retention_model.offers.decision import DEFAULT_SALT, Advice, advise
 from retention_model.offers.rules import FrequencyCap, OfferRule, variant_terms
-from retention_model.offers.store import exposure_history, load_active_rules, shopper_context
+from retention_model.offers.store import exposure_history, load_active_rules, rule_from_row, shopper_context
 from retention_model.offers.tables import ExposureRow, OfferRuleRow
 
 Recommender = Callable[[str, int], list[str]]
@@ -132,7 +132,7 @@ class RetentionAgent:
             rule_row = session.get(OfferRuleRow, exposure.rule_id) if exposure else None
             if exposure is None or rule_row is None:
                 raise NotFound(f"exposure {exposure_id} not found")
-            rule = OfferRule.model_validate({**rule_row.definition, "id": rule_row.id, "version": rule_row.version})
+            rule = rule_from_row(rule_row)
             kind, _ = variant_terms(rule, exposure.variant)
         if kind != "recommendations":
             try:

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound
-from retention_model.offers.rules import OfferRule, offer_cost, variant_terms
+from retention_model.offers.rules import offer_cost, variant_terms
+from retention_model.offers.store import rule_from_row
 from retention_model.offers.tables import CouponRow, ExposureRow, OfferRuleRow
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read out and type
@@ -100,7 +101,7 @@ def _issue_once(session: Session, exposure_id: int, now: datetime) -> CouponInfo
         raise Conflict(f"exposure {exposure_id} is a {exposure.decision}, not an offer: no coupon")
     rule_row = session.get(OfferRuleRow, exposure.rule_id)
     assert rule_row is not None
-    rule = OfferRule.model_validate({**rule_row.definition, "id": rule_row.id, "version": rule_row.version})
+    rule = rule_from_row(rule_row)
     kind, value = variant_terms(rule, exposure.variant)
     if kind == "recommendations":
         raise Conflict("a recommendations offer has no coupon")

@@ -62,6 +62,11 @@ def _rule(row: OfferRuleRow) -> OfferRule:
     return OfferRule.model_validate({**definition, "id": row.id, "version": row.version})
 
 
+def rule_from_row(row: OfferRuleRow) -> OfferRule:
+    """The stored rule as deciding sees it; issuing coupons and building cards must read it the same way."""
+    return _rule(row)
+
+
 def _stored(row: OfferRuleRow) -> StoredRule:
     return StoredRule(_rule(row), row.spent_count, Decimal(row.spent_money), row.created_at, row.updated_at)
 
