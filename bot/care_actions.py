@@ -158,6 +158,16 @@ def _about(dm: DialogueManager, d: Decision, state: ConversationState, statuses:
     return _latest(dm, state, statuses)
 
 
+def _with_article(dm: DialogueManager, parse: Parse, out: Outcome) -> Outcome:
+    """Cite the help-centre article behind personal steps (the lost-parcel or damaged-item page)."""
+    answered = knowledge_answer(dm, parse)
+    if answered is not None:
+        first = out.replies[0]
+        out.replies[0] = Reply(first.key, first.values, first.buttons, first.cards, answered.replies[0].sources)
+        out.events += answered.events
+    return out
+
+
 @action("arrival")
 def arrival(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     """"When will my parcel arrive?": the shopper's own shipped order when there is one."""
@@ -180,7 +190,7 @@ def parcel_missing(dm: DialogueManager, d: Decision, state: ConversationState, p
 
     order = _about(dm, d, state, ("delivered",))
     if order is not None and order.status == "delivered":
-        return Outcome().say("parcel_missing", buttons=[TALK_TO_PERSON], **order_values(order))
+        return _with_article(dm, parse, Outcome().say("parcel_missing", buttons=[TALK_TO_PERSON], **order_values(order)))
     return knowledge_answer(dm, parse, "parcel_missing_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
 
 
@@ -192,7 +202,7 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
     order = _about(dm, d, state, ("delivered",))
     if order is not None and order.status == "delivered":
         start = button("start_return", order_id=order.id)
-        return Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order))
+        return _with_article(dm, parse, Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order)))
     return knowledge_answer(dm, parse, "item_damaged_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
 
 

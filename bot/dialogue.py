@@ -101,6 +101,8 @@ class DialogueManager:
         else:
             order_id, wants_other = self._reference(state, parse)
             decision = decide(parse, state, order_id)
+            if state.form == "confirm_address" and decision.action == "confirm_again" and parse_address(text):
+                decision = Decision("address_given", state.slots.get("order_id"))  # "actually it's Meir 10, …"
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):
                 decision = Decision("correct_order", None)
             outcome = self.actions[decision.action](self, decision, state, parse)

@@ -73,6 +73,23 @@ def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse
     return None, _choose(dm, eligible, flow, again=candidates is not None)
 
 
+ASKING = frozenset("how what when which why is are does do".split())
+
+
+def policy_question(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome | None:
+    """"How long do I have to return something?" asks the policy, not to start a return: answer it.
+
+    An anonymous shopper's "can I …" is a policy question too; a signed-in shopper's starts the flow.
+    """
+    words_ = words(parse.text)
+    first = words_[0] if words_ else ""
+    if d.order_id or not (first in ASKING or not state.customer_id and first in ("can", "could")):
+        return None
+    from bot.care_actions import knowledge_answer
+
+    return knowledge_answer(dm, parse)
+
+
 def _refused(dm: DialogueManager, order: OrderView, flow: str) -> Outcome | None:
     problem = dm.shop.why_not(order, CHANGE_OF[flow])
     return Outcome().say(REFUSED[flow], order_id=order.id, reason=problem).form(None) if problem else None
@@ -89,6 +106,9 @@ def track_order(dm: DialogueManager, d: Decision, state: ConversationState, pars
 
 @action("cancel_order")
 def cancel_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    asked = policy_question(dm, d, state, parse)
+    if asked is not None:
+        return asked
     order, out = pick_order(dm, d, state, parse, "cancel_order")
     if out:
         return out
@@ -108,6 +128,9 @@ def do_cancel(dm: DialogueManager, d: Decision, state: ConversationState, parse:
 
 @action("return_order")
 def return_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    asked = policy_question(dm, d, state, parse)
+    if asked is not None:
+        return asked
     order, out = pick_order(dm, d, state, parse, "return_order")
     if out:
         return out
@@ -154,6 +177,9 @@ def do_return(dm: DialogueManager, d: Decision, state: ConversationState, parse:
 
 @action("change_address")
 def change_address(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    asked = policy_question(dm, d, state, parse)
+    if asked is not None:
+        return asked
     order, out = pick_order(dm, d, state, parse, "change_address")
     if out:
         return out

@@ -71,10 +71,13 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
     if not form:
         return Decision(action, order_id)
     slot_order = state.slots.get("order_id")
-    if parse.intent == "deny" and confident and not order_id:
+    deny_bar = DIGRESSION_CONFIDENCE if form in FREE_TEXT_FORMS else STRONG_CONFIDENCE  # "no wait, stop" ends a free-text form
+    if parse.intent == "deny" and parse.confidence >= deny_bar and not order_id:
         return Decision("keep", slot_order)
     if form in CONFIRMATIONS:
         answer = CONFIRMATIONS[form].get(parse.intent)
+        if action == flow_of(form) and _starts_with_yes(parse) and not order_id:
+            answer, confident = CONFIRMATIONS[form]["affirm"], True  # "yes, cancel it" read as the cancel intent
         if answer and confident and not (order_id and order_id != slot_order):
             return Decision(answer, slot_order)
         if order_id and order_id != slot_order or parse.intent == "deny":
@@ -90,7 +93,8 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         if action == flow_of(form) and not order_id:
             return Decision("resume", slot_order)  # "I want to return it" again: just ask the open question
         return Decision(action, order_id)  # a new change request replaces the open one
-    if form in FREE_TEXT_FORMS and _question_like(parse) and parse.intent not in ("affirm", "deny"):
+    asks = _question_like(parse) and (form in FREE_TEXT_FORMS or parse.intent != OUT_OF_SCOPE or parse.text.rstrip().endswith("?"))
+    if (form in FREE_TEXT_FORMS or form in CONFIRMATIONS) and asks and parse.intent not in ("affirm", "deny"):
         return Decision(action if action in READ_ONLY else "fallback", order_id, digression=True)  # never a slot value
     if action in READ_ONLY and parse.confidence >= DIGRESSION_CONFIDENCE and parse.intent not in ("affirm", "deny"):
         if form in FREE_TEXT_FORMS and not _question_like(parse):
@@ -105,6 +109,14 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
 
 QUESTION_WORDS = frozenset("what how when where why which who whom whose can could do does did is are will would should may "
                            "wie was wann wo warum quand comment pourquoi".split())
+
+
+YES_WORDS = frozenset("yes yeah yep yup sure ok okay please absolutely definitely correct".split())
+
+
+def _starts_with_yes(parse: Parse) -> bool:
+    first = parse.text.strip().split(maxsplit=1)[0].lower().strip(",.!") if parse.text.strip() else ""
+    return first in YES_WORDS
 
 
 def _question_like(parse: Parse) -> bool:

@@ -238,12 +238,29 @@ class KnowledgeBase:
         for doc_id in ranked:
             i = top[doc_id][0]
             best = int(cand[i])
-            shown = best if self.passages_[best].kind == "section" else self._lead.get(doc_id, best)
+            shown = best if self.passages_[best].kind == "section" else self._closest_section(doc_id, qvec, best)
             row, part = named.get(doc_id, (shown, None))
             p = self.passages_[row]
             hits.append(Hit(p.doc_id, p.passage_id, p.title, p.url, part or p.heading, _subsection(p.text, part),
                             float(doc_scores[doc_id]), float(d[i]), float(lex[i]), p.language))
         return hits
+
+    def _closest_section(self, doc_id: str, qvec: np.ndarray, best: int) -> int:
+        """The overview, unless one section is clearly closer in meaning to the question.
+
+        A title or FAQ question of the article matched best, so the question is about the article as
+        a whole and its overview answers it ("do you ship to Norway" -> the international-shipping
+        overview) — except when a section is clearly nearer ("do you ship to the USA?" -> the section
+        on the countries delivered to, not the overview of shipping methods).
+        """
+        lead = self._lead.get(doc_id, best)
+        rows = self._sections.get(doc_id, [])
+        if len(rows) < 2:
+            return lead
+        scores = self.vectors_.vectors(np.asarray([self.vector_ids_[r] for r in rows])) @ qvec
+        top = int(np.argmax(scores))
+        lead_score = float(scores[rows.index(lead)]) if lead in rows else float("-inf")
+        return rows[top] if float(scores[top]) >= lead_score + SECTION_MARGIN else lead
 
     def _sections_named(self, query: str, docs: list[str]) -> dict[str, tuple[int, str | None]]:
         """Sections whose heading the query spells out ("my card was charged twice" -> "Charged twice").
@@ -331,6 +348,7 @@ class KnowledgeBase:
         return kb
 
 
+SECTION_MARGIN = 0.05  # cosine a section must beat the overview by to be shown instead
 HEADING_FILLER = frozenset("a an the and or of to for your my you i is are with in on at by what how do can if".split())
 
 

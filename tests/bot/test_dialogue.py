@@ -275,3 +275,11 @@ def test_an_address_in_the_request_itself_goes_straight_to_the_confirmation(shop
     reply = c.say("change my address to Rue de Rivoli 1, 75001 Paris, FR")[0]
     assert "order 1000000002 to Rue de Rivoli 1, 75001 Paris, France?" in reply and shop.calls == []
     assert "will be delivered to" in c.say("yes")[0] and shop.calls == [("address", "1000000002")]
+
+
+def test_a_policy_question_worded_like_a_return_is_answered_not_started(shop):
+    TABLE["how long do I have to return something"] = ("return_order", {})
+    for customer in ("C1", None):
+        c = Conversation(shop, customer_id=customer)
+        assert "30 days" in c.say("how long do I have to return something")[0]
+        assert c.last_turn.messages[0].sources and shop.calls == []
