@@ -76,11 +76,13 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision("keep", slot_order)
     if form in CONFIRMATIONS:
         answer = CONFIRMATIONS[form].get(parse.intent)
-        if action == flow_of(form) and _starts_with_yes(parse) and not order_id:
-            answer, confident = CONFIRMATIONS[form]["affirm"], True  # "yes, cancel it" read as the cancel intent
+        if action == flow_of(form) and not order_id and (_starts_with(parse, YES_WORDS) or _starts_with(parse, NO_WORDS)):
+            # "yes, cancel it" / "no, don't cancel" read as the cancel intent itself
+            answer, confident = CONFIRMATIONS[form]["affirm" if _starts_with(parse, YES_WORDS) else "deny"], True
         if answer and confident and not (order_id and order_id != slot_order):
             return Decision(answer, slot_order)
-        if order_id and order_id != slot_order or parse.intent == "deny":
+        other_flow = action in ORDER_FLOWS.values() and action != flow_of(form) and parse.confidence >= STRONG_CONFIDENCE
+        if (order_id and order_id != slot_order or parse.intent == "deny") and not other_flow:
             return Decision("correct_order", order_id or slot_order)  # "no, the other order", "actually 1002"
     elif form.startswith("choose_order:"):
         if order_id:
@@ -114,9 +116,12 @@ QUESTION_WORDS = frozenset("what how when where why which who whom whose can cou
 YES_WORDS = frozenset("yes yeah yep yup sure ok okay please absolutely definitely correct".split())
 
 
-def _starts_with_yes(parse: Parse) -> bool:
+NO_WORDS = frozenset("no nope nah don't dont not".split())
+
+
+def _starts_with(parse: Parse, first_words: frozenset[str]) -> bool:
     first = parse.text.strip().split(maxsplit=1)[0].lower().strip(",.!") if parse.text.strip() else ""
-    return first in YES_WORDS
+    return first in first_words
 
 
 def _question_like(parse: Parse) -> bool:

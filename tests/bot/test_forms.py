@@ -112,3 +112,16 @@ def test_a_reason_given_while_choosing_the_order_is_kept(shop):
     assert "reason: \"it doesn't fit\"" in confirm and s.calls == []
     c.say("yes")
     assert s.calls == [("return", "1000000006")]
+
+
+def test_a_different_request_with_an_order_id_at_a_confirmation_switches_flow(shop):
+    TABLE["I want to return order 1000000001 instead"] = ("return_order", {})
+    TABLE["no, don't cancel"] = ("cancel_order", {})
+    c = Conversation(shop)
+    c.say("I want to cancel")
+    c.say("1000000002")
+    assert "left everything as it was" in c.say("no, don't cancel")[0]
+    c.say("I want to cancel")
+    c.say("1000000002")
+    assert "return for order 1000000001" in c.say("I want to return order 1000000001 instead")[0]
+    assert shop.calls == []
