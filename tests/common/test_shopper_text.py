@@ -73,9 +73,9 @@ def test_mask_secrets_leaves_other_numbers(text: str) -> None:
     "a\u0301" * 100_000, "e" + "\u0301" * 100_000,
 ])
 def test_clean_is_linear_on_the_worst_inputs_we_can_build(hostile: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine must not fail this, a quadratic scan must
     try:
         clean(hostile, 1_000_000)
     except InvalidInput:
         pass
-    assert time.perf_counter() - started < 2.0  # generous: linear code takes ~0.1 s on 200k characters
+    assert time.process_time() - started < 2.0  # generous: linear code takes ~0.1-0.4 s on 200k characters
