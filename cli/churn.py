@@ -71,6 +71,8 @@ def train_cmd(
     typer.echo(f"training cutoffs (last day of history): {', '.join(str((cutoff_boundary(c) - DAY).date()) for c in model.cutoffs_)}")
     typer.echo(f"latest training labels end {(cutoff_boundary(model.cutoffs_[-1]) + (horizon - 1) * DAY).date()} (inclusive)")
     typer.echo(f"out-of-fold: {_fmt(oof)}")
+    sel = model.selection_
+    typer.echo(f"kept: {sel['chosen']} (ROC-AUC by {sel['source']}: " + ", ".join(f"{k} {v:.4f}" for k, v in sel["roc_auc"].items()) + ")")
 
 
 @app.command("evaluate")

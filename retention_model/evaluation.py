@@ -23,10 +23,10 @@ def evaluate_churn(model: ChurnModel, tx: Transactions, cutoff: pd.Timestamp, ho
     p = model.predict_proba(X)
     report: dict[str, Any] = {
         "cutoff": str((cutoff - DAY).date()), "horizon_days": horizon_days, "model_id": model.model_id,
-        "trained_horizon_days": model.horizon_days, "customers": int(len(y)), "churn_rate": float(y.mean()) if len(y) else float("nan"),
+        "trained_horizon_days": model.horizon_days, "model_choice": getattr(model, "selection_", None), "customers": int(len(y)), "churn_rate": float(y.mean()) if len(y) else float("nan"),
         **churn_metrics(y, p), "baselines": {},
     }
-    for name in BASELINES:
+    for name in (b for b in BASELINES if b in model.baselines_):
         report["baselines"][name] = churn_metrics(y, predict_baseline(name, model.baselines_[name], X))
     best = max(report["baselines"].values(), key=lambda m: m["roc_auc"])
     report["margin_over_best_baseline"] = {"roc_auc": report["roc_auc"] - best["roc_auc"], "brier": report["brier"] - best["brier"]}
