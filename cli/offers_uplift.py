@@ -69,3 +69,24 @@ def evaluate(
     for line in fmt_report(result):
         typer.echo(line)
     typer.echo(f"report -> {report}")
+
+
+@app.command("fit-shop")
+def fit_shop(
+    retention_days: Annotated[int, typer.Option("--retention-days", min=1, max=365, help="Outcome: bought again within this many days after the exposure.")] = 30,
+    min_per_group: Annotated[int, typer.Option("--min-per-group", min=20, help="Matured offer and hold-out exposures needed (each) before rules may target by uplift.")] = 200,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Artifact directory (default: <data_dir>/models/offer_uplift, where the offer agent reads it).")] = None,
+) -> None:
+    """Learn the shop's uplift model from its own offers and hold-outs (run it nightly, after `keepcart churn score`)."""
+    from datetime import UTC, datetime
+
+    from cli.context import session_factory, settings
+    from retention_model.offers.uplift import train_shop_uplift
+
+    target = out or settings().data_dir / "models" / "offer_uplift"
+    with session_factory()() as session:
+        status = run_or_fail(train_shop_uplift, session, target, retention_days, datetime.now(UTC), min_per_group)
+    if not status["trained"]:
+        typer.echo(f"not trained: {status['reason']}")
+        return
+    typer.echo(f"trained {status['model_id']} ({status['learner']}) on {status['treated']} offer and {status['holdout']} hold-out exposures -> {target}")

@@ -6,6 +6,9 @@ objects, so artifacts save with skops and load with an allow-list). Binary outco
 
 - `t_*`  two-model: one model on the treated, one on the control; uplift = difference.
 - `s_lr` one logistic/linear model on features, treatment and their interactions.
+- `m_lr` one logistic model on features plus a treatment term only (binary outcomes): the offer
+         shifts everyone's log-odds equally, so the uplift ranks like the response probability —
+         the low-variance choice when an experiment is too small or too noisy for more.
 - `ct_*` class transformation (binary: Z = 1 for treated responders and control non-responders,
          reweighted to a 50/50 split, uplift = 2 P(Z) - 1) / transformed outcome (numeric).
 - `x_gb` X-learner (Künzel et al. 2019): imputed individual effects regressed per arm, blended by
@@ -20,7 +23,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 
-LEARNERS = ("t_lr", "s_lr", "ct_lr", "t_gb", "ct_gb", "x_gb")
+LEARNERS = ("m_lr", "t_lr", "s_lr", "ct_lr", "t_gb", "ct_gb", "x_gb")
 
 
 def _gb(binary: bool, n: int, seed: int) -> Any:
@@ -61,6 +64,8 @@ class UpliftLearner:
                            "control": self._base(kind, int(co.sum())).fit(X[co], y[co])}
         elif family == "s":
             self.models = {"joint": self._base(kind, len(y)).fit(self._s_inputs(X, t), y)}
+        elif family == "m":
+            self.models = {"joint": self._base(kind, len(y)).fit(np.hstack([X, t[:, None].astype(float)]), y)}
         elif family == "ct":
             if self.binary:
                 z = (y * t + (1 - y) * (1 - t)).astype(int)
@@ -91,6 +96,9 @@ class UpliftLearner:
         if family == "s":
             joint = m["joint"]
             return _predict(joint, self._s_inputs(X, 1.0), self.binary) - _predict(joint, self._s_inputs(X, 0.0), self.binary)
+        if family == "m":
+            ones = np.ones((len(X), 1))
+            return _predict(m["joint"], np.hstack([X, ones]), self.binary) - _predict(m["joint"], np.hstack([X, 0 * ones]), self.binary)
         if family == "ct":
             if self.binary:
                 return 2.0 * m["transformed"].predict_proba(X)[:, 1] - 1.0
@@ -104,4 +112,6 @@ class UpliftLearner:
             return _predict(self.models["control"], X, self.binary)
         if self.name == "s_lr":
             return _predict(self.models["joint"], self._s_inputs(X, 0.0), self.binary)
+        if self.name == "m_lr":
+            return _predict(self.models["joint"], np.hstack([X, np.zeros((len(X), 1))]), self.binary)
         return None

@@ -53,8 +53,10 @@ class UpliftModel:
         strata = t * 2 + (y > 0) if self.binary_ else t
         folds = list(StratifiedKFold(self.cv_folds, shuffle=True, random_state=self.random_state).split(X, strata))
         self.cv_: dict[str, dict[str, float]] = {}
+        # A constant effect on a numeric outcome ranks nobody: m_lr only for 0/1 outcomes.
+        candidates = [n for n in self.learners if self.binary_ or n != "m_lr"]
         with threadpool_limits(limits=1, user_api="openmp"):
-            for name in self.learners:
+            for name in candidates:
                 qinis, u30 = [], []
                 for train, test in folds:
                     learner = UpliftLearner(name, self.binary_, self.random_state).fit(X[train], t[train], y[train])
@@ -62,7 +64,7 @@ class UpliftModel:
                     qinis.append(qini_coefficient(y[test], t[test], s))
                     u30.append(uplift_at(y[test], t[test], s, 0.3))
                 self.cv_[name] = {"qini_coefficient": float(np.mean(qinis)), "qini_std": float(np.std(qinis)), "uplift_at_30pct": float(np.nanmean(u30))}
-            self.learner_name_ = max(self.learners, key=lambda n: self.cv_[n]["qini_coefficient"])
+            self.learner_name_ = max(candidates, key=lambda n: self.cv_[n]["qini_coefficient"])
             self.learner_ = UpliftLearner(self.learner_name_, self.binary_, self.random_state).fit(X, t, y)
         self.n_rows_, self.treated_share_ = int(len(y)), float(t.mean())
         self.average_uplift_ = float(y[t == 1].mean() - y[t == 0].mean())
