@@ -98,6 +98,9 @@ def evaluate_cmd(
     typer.echo(f"{'model':<14}{_fmt(result)}")
     for name, metrics in result["baselines"].items():
         typer.echo(f"{name:<14}{_fmt(metrics)}")
+    for band, b in result["bands"].items():
+        rate = "n/a" if b["churn_rate"] is None else f"{b['churn_rate']:.3f}"
+        typer.echo(f"band {band:<8} p {b['probability'][0]:.2f}-{b['probability'][1]:.2f}  {b['customers']:>6} customers ({b['share']:.1%})  realised churn {rate}")
     typer.echo(f"report -> {report}")
 
 

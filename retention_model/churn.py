@@ -60,7 +60,8 @@ class ChurnModel:
         min_samples_leaf: int = 100,
         l2_regularization: float = 5.0,
         linear_c: float = 0.1,
-        band_thresholds: tuple[float, float] = (0.3, 0.6),
+        band_thresholds: tuple[float, float] | None = None,
+        band_lift: tuple[float, float] = (0.75, 1.25),
         min_reference: int = 500,
         random_state: int = 0,
         blend_rfm: bool = True,
@@ -76,7 +77,8 @@ class ChurnModel:
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.linear_c = linear_c
-        self.band_thresholds = tuple(band_thresholds)
+        self.band_thresholds = tuple(band_thresholds) if band_thresholds is not None else None
+        self.band_lift = tuple(band_lift)
         self.min_reference = min_reference
         self.random_state = random_state
         self.blend_rfm = blend_rfm
@@ -220,8 +222,20 @@ class ChurnModel:
             return np.zeros(0)
         return self.predict_encoded(*self.encode(X, reference if reference is not None else self.reference_for(X)))
 
+    def bands(self) -> tuple[float, float]:
+        """(low/medium, medium/high) probability cuts: fixed when given, else relative to the shop's churn rate.
+
+        `medium` starts at band_lift[0] × the training churn rate and `high` at band_lift[1] × it (capped
+        half-way to 1), so "high" always means "clearly more likely to leave than this shop's typical
+        customer" — on a shop where most customers lapse as on one where few do.
+        """
+        if self.band_thresholds is not None:
+            return float(self.band_thresholds[0]), float(self.band_thresholds[1])
+        b = float(getattr(self, "base_rate_", 0.5))
+        return self.band_lift[0] * b, min(self.band_lift[1] * b, b + 0.5 * (1 - b))
+
     def risk_band(self, probability: np.ndarray) -> np.ndarray:
-        low, high = self.band_thresholds
+        low, high = self.bands()
         return np.where(probability >= high, "high", np.where(probability >= low, "medium", "low"))
 
     def explain(self, X: pd.DataFrame, top: int = 3, reference: dict[str, np.ndarray] | None = None) -> list[list[dict[str, Any]]]:
@@ -257,7 +271,7 @@ class ChurnModel:
         manifest = read_manifest(directory, KIND)
         state = json.loads((directory / STATE_FILE).read_text())
         params = dict(state["params"])
-        params["band_thresholds"] = tuple(params["band_thresholds"])
+        params["band_thresholds"] = tuple(params["band_thresholds"]) if params.get("band_thresholds") is not None else None
         model = cls(**params)
         untrusted = sio.get_untrusted_types(file=directory / TREES_FILE)
         unexpected = [t for t in untrusted if not any(t.startswith(prefix) for prefix in SKOPS_ALLOWED)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from retention_model.baselines import predict_baseline
 from retention_model.churn import ChurnModel
@@ -53,3 +54,20 @@ def test_a_chosen_baseline_predicts_like_the_baseline_and_survives_save_load(tmp
     model.chosen_ = STACKED
     assert pd.Series(model.predict_proba(X)).corr(pd.Series(rfm), method="spearman") < 0.999
     assert len(y) == len(ours)
+
+
+def test_bands_follow_the_shops_churn_rate_and_the_report_shows_each_bands_realised_churn() -> None:
+    from retention_model.evaluation import band_report
+
+    m = ChurnModel()
+    m.base_rate_ = 0.74  # a shop where most customers lapse within the horizon
+    assert m.bands() == pytest.approx((0.75 * 0.74, 0.87))
+    m.base_rate_ = 0.2
+    assert m.bands() == pytest.approx((0.15, 0.25))
+    assert list(m.risk_band(np.array([0.1, 0.2, 0.3]))) == ["low", "medium", "high"]
+    assert ChurnModel(band_thresholds=(0.3, 0.6)).bands() == (0.3, 0.6)
+    p, y = np.array([0.05, 0.1, 0.2, 0.22, 0.5, 0.9]), np.array([0, 0, 1, 0, 1, 1])
+    report = band_report(m, p, y)
+    assert [report[b]["customers"] for b in ("low", "medium", "high")] == [2, 2, 2]
+    assert (report["low"]["churn_rate"], report["medium"]["churn_rate"], report["high"]["churn_rate"]) == (0.0, 0.5, 1.0)
+    assert sum(report[b]["share"] for b in report) == pytest.approx(1.0)
