@@ -116,3 +116,16 @@ def test_cli_errors_name_file_and_line(files: dict[str, Path], cli_data_dir: Pat
     score.write_text("age,noise\n30,0.1\n")
     res = runner.invoke(app, ["offers", "uplift", "score", "--model", str(model), "--data", str(score), "--predictions", str(tmp_path / "p.jsonl")])
     assert res.exit_code == 1 and "missing column(s) channel" in res.output
+
+
+def test_numeric_outcome_uses_regressors_and_ranks_the_planted_effect() -> None:
+    rng = np.random.default_rng(4)
+    n = 3000
+    x = rng.uniform(0, 1, n)
+    t = rng.integers(0, 2, n)
+    spend = rng.gamma(2.0, 10.0, n) + t * np.where(x > 0.7, 30.0, 0.0)  # only x > 0.7 spend more when offered
+    frame = pd.DataFrame({"x": x.round(4).astype(str), "t": t, "spend": spend})
+    model = UpliftModel(learners=("m_lr", "t_lr", "ct_lr", "x_gb")).fit(frame, t, spend, ["x"])
+    assert not model.binary_ and "m_lr" not in model.cv_  # a constant shift ranks nobody on a numeric outcome
+    s = model.predict_frame(frame)
+    assert s[x > 0.8].mean() > s[x < 0.5].mean() + 10
