@@ -83,4 +83,13 @@ def uplift_report(y: np.ndarray, t: np.ndarray, score: np.ndarray) -> dict[str, 
         u = uplift_at(y, t, score, share)
         report["uplift_at"][f"{round(share * 100)}pct"] = {"uplift": u, "random": ate, "over_random": u - ate}
     report["random"] = {"qini_coefficient": 0.0, "auuc": 0.0, "uplift_at_any_share": ate}
-    return report
+    return _finite(report)
+
+
+def _finite(obj: Any) -> Any:
+    """NaN (e.g. a top share with no control customer) becomes null, so the report is strict JSON."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from common.artifacts import hash_obj
 from common.errors import DataFileError
 from retention_model.uplift.data import read_csv, treatment_and_outcome
@@ -51,7 +49,8 @@ def fmt_report(report: dict[str, Any]) -> list[str]:
     lines = [f"{report['customers']} customers ({report['treated']} treated, {report['control']} control); "
              f"outcome {report['treated_rate']:.4f} treated vs {report['control_rate']:.4f} control, average uplift {report['average_uplift']:+.4f}",
              f"learner {report['learner']}: qini_coefficient {report['qini_coefficient']:.5f}  auuc {report['auuc']:.5f}"
-             + (f"  qini_normalised {report['qini_normalised']:.4f}" if "qini_normalised" in report and np.isfinite(report["qini_normalised"]) else "")]
+             + (f"  qini_normalised {report['qini_normalised']:.4f}" if report.get("qini_normalised") is not None else "")]
+    num = lambda x: "n/a" if x is None else f"{x:+.4f}"  # noqa: E731  (a share with no treated or no control row)
     for key, v in report["uplift_at"].items():
-        lines.append(f"top {key:<6} uplift {v['uplift']:+.4f}  random {v['random']:+.4f}  over random {v['over_random']:+.4f}")
+        lines.append(f"top {key:<6} uplift {num(v['uplift'])}  random {num(v['random'])}  over random {num(v['over_random'])}")
     return lines

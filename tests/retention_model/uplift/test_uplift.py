@@ -129,3 +129,11 @@ def test_numeric_outcome_uses_regressors_and_ranks_the_planted_effect() -> None:
     assert not model.binary_ and "m_lr" not in model.cv_  # a constant shift ranks nobody on a numeric outcome
     s = model.predict_frame(frame)
     assert s[x > 0.8].mean() > s[x < 0.5].mean() + 10
+
+
+def test_report_is_strict_json_when_a_top_share_has_no_control() -> None:
+    y = np.array([1, 0, 1, 0, 1, 0, 0, 0, 1, 0], float)
+    t = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    report = uplift_report(y, t, -np.arange(10.0))  # the top 30 % are all treated
+    assert report["uplift_at"]["30pct"]["uplift"] is None
+    json.dumps(report, allow_nan=False)
