@@ -129,7 +129,7 @@ class ChurnModel:
             try:
                 sub = ChurnModel(**{**self.get_params(), "band_thresholds": self.band_thresholds, "select_by_validation": False})
                 sub._fit(tx, inner, progress)
-            except InvalidInput:
+            except (InvalidInput, ValueError):  # too little data shifted back: judge on out-of-fold predictions
                 sub = None
             if sub is not None and len(np.unique(y)) == 2:
                 R, Z = sub.encode(X, sub.reference_for(X))
