@@ -42,6 +42,7 @@ def train_cmd(
     horizon_days: HorizonOpt = None,
     windows: Annotated[int, typer.Option("--windows", min=1, max=52, help="Cutoff windows stacked for training, stepping back from the latest training cutoff (--cutoff or --eval-cutoff).")] = 4,
     window_step_days: Annotated[int, typer.Option("--window-step-days", min=1, max=365, help="Days between consecutive training cutoffs.")] = 14,
+    horizon_auto: Annotated[bool, typer.Option("--horizon-auto", help="Derive the horizon from the shop's gaps between purchases (80th percentile, whole weeks, 30-365 days) instead of --horizon-days.")] = False,
     eval_cutoff: Annotated[
         Optional[str],
         typer.Option("--eval-cutoff", help="Evaluation cutoff (YYYY-MM-DD) you will evaluate at: the latest training window then ends one horizon before it, so every training label window closes by that cutoff (no overlap). Replaces --cutoff."),
@@ -52,11 +53,19 @@ def train_cmd(
     from retention_model.features import DAY, cutoff_boundary, latest_training_cutoff
     from retention_model.pipeline import train_churn
 
-    horizon = horizon_days or settings().retention.horizon_days
     out = out or settings().churn_model_dir()
     tx = _load(transactions)
     if tx.lines.empty:
         raise fail("no transactions to train on")
+    if horizon_auto and horizon_days:
+        raise fail("give --horizon-days or --horizon-auto, not both", 2)
+    horizon = horizon_days or settings().retention.horizon_days
+    if horizon_auto:
+        from retention_model.horizon import suggest_horizon
+
+        before = run_or_fail(cutoff_boundary, eval_cutoff or cutoff) if (eval_cutoff or cutoff) else None
+        horizon, stats = run_or_fail(suggest_horizon, tx, before)
+        typer.echo(f"horizon {horizon} days: {int(stats['gaps'])} gaps between purchase days, median {stats['median_gap_days']:.0f}, 80th percentile {stats['p80_gap_days']:.0f}")
     if cutoff and eval_cutoff:
         raise fail("give --cutoff (the latest training window) or --eval-cutoff (train for that evaluation cutoff), not both", 2)
     if eval_cutoff:
@@ -71,6 +80,8 @@ def train_cmd(
     typer.echo(f"training cutoffs (last day of history): {', '.join(str((cutoff_boundary(c) - DAY).date()) for c in model.cutoffs_)}")
     typer.echo(f"latest training labels end {(cutoff_boundary(model.cutoffs_[-1]) + (horizon - 1) * DAY).date()} (inclusive)")
     typer.echo(f"out-of-fold: {_fmt(oof)}")
+    sel = model.selection_
+    typer.echo(f"kept: {sel['chosen']} (ROC-AUC by {sel['source']}: " + ", ".join(f"{k} {v:.4f}" for k, v in sel["roc_auc"].items()) + ")")
 
 
 @app.command("evaluate")
@@ -96,6 +107,9 @@ def evaluate_cmd(
     typer.echo(f"{'model':<14}{_fmt(result)}")
     for name, metrics in result["baselines"].items():
         typer.echo(f"{name:<14}{_fmt(metrics)}")
+    for band, b in result["bands"].items():
+        rate = "n/a" if b["churn_rate"] is None else f"{b['churn_rate']:.3f}"
+        typer.echo(f"band {band:<8} p {b['probability'][0]:.2f}-{b['probability'][1]:.2f}  {b['customers']:>6} customers ({b['share']:.1%})  realised churn {rate}")
     typer.echo(f"report -> {report}")
 
 

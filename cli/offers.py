@@ -206,3 +206,8 @@ def report_cmd(
     with context.session_factory()() as session:
         context.run_or_fail(get_rule, session, rule_id)
         typer.echo(json.dumps(rule_report(session, rule_id, retention_days, _now(), min_per_group), indent=2))
+
+
+from cli import offers_uplift as _uplift  # noqa: E402  (a sub-group of its own module, registered here)
+
+app.add_typer(_uplift.app, name="uplift")

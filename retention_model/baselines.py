@@ -3,6 +3,7 @@
 The model fits them on exactly its own training rows (every stacked cutoff window).
 
 - recency-only: a logistic curve on log days since the last order;
+- frequency-only: the same on log number of orders;
 - RFM logistic regression: recency, frequency and monetary value (logs, standardised);
 - BG/NBD: expected purchases over the horizon, mapped to a probability by a logistic fit.
 Stored as plain JSON coefficients.
@@ -16,12 +17,14 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-BASELINES = ("recency", "rfm_logistic", "bgnbd")
+BASELINES = ("recency", "frequency", "rfm_logistic", "bgnbd")
 
 
 def _inputs(name: str, X: pd.DataFrame) -> np.ndarray:
     if name == "recency":
         return np.log1p(X[["recency_days"]].to_numpy())
+    if name == "frequency":
+        return np.log1p(X[["n_orders"]].to_numpy())
     if name == "rfm_logistic":
         return np.column_stack([np.log1p(X["recency_days"]), np.log1p(X["n_orders"]), np.log1p(X["spend_total"].clip(lower=0))])
     if name == "bgnbd":
@@ -29,10 +32,10 @@ def _inputs(name: str, X: pd.DataFrame) -> np.ndarray:
     raise ValueError(name)
 
 
-def fit_baselines(X: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, Any]]:
+def fit_baselines(X: pd.DataFrame, y: np.ndarray, names: tuple[str, ...] = BASELINES) -> dict[str, dict[str, Any]]:
     """Fit each baseline on one feature table; returns JSON-ready coefficients."""
     fitted: dict[str, dict[str, Any]] = {}
-    for name in BASELINES:
+    for name in names:
         Z = _inputs(name, X)
         mean, std = Z.mean(axis=0), Z.std(axis=0) + 1e-9
         lr = LogisticRegression(C=1.0, max_iter=1000).fit((Z - mean) / std, y)
@@ -40,7 +43,16 @@ def fit_baselines(X: pd.DataFrame, y: np.ndarray) -> dict[str, dict[str, Any]]:
     return fitted
 
 
-def predict_baseline(name: str, params: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
+def baseline_logit(name: str, params: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
     Z = (_inputs(name, X) - np.asarray(params["mean"])) / np.asarray(params["std"])
-    logits = Z @ np.asarray(params["coef"]) + params["intercept"]
-    return 1.0 / (1.0 + np.exp(-logits))
+    return Z @ np.asarray(params["coef"]) + params["intercept"]
+
+
+def predict_baseline(name: str, params: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-baseline_logit(name, params, X)))
+
+
+def oof_logit(name: str, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """The baseline fitted on rows `train`, its log-odds on rows `test` (out-of-fold input for the stacker)."""
+    params = fit_baselines(X.iloc[train], y[train], names=(name,))[name]
+    return baseline_logit(name, params, X.iloc[test])

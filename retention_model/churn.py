@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from common.artifacts import hash_obj, read_manifest, write_manifest
 from common.errors import InvalidInput
 from retention_model.baselines import fit_baselines
+from retention_model.churn_select import PARTS, STACKED, choose, fit_parts, part_logit, safe_auc
 from retention_model.encoding import compact_reference, percentiles, reference_from, signed_log
 from retention_model.features import DAY, FEATURES, build_features, churn_labels
 from retention_model.metrics import churn_metrics
@@ -59,9 +60,12 @@ class ChurnModel:
         min_samples_leaf: int = 100,
         l2_regularization: float = 5.0,
         linear_c: float = 0.1,
-        band_thresholds: tuple[float, float] = (0.3, 0.6),
+        band_thresholds: tuple[float, float] | None = None,
+        band_lift: tuple[float, float] = (0.75, 1.25),
         min_reference: int = 500,
         random_state: int = 0,
+        blend_rfm: bool = True,
+        select_by_validation: bool = True,
     ) -> None:
         self.horizon_days = horizon_days
         self.n_windows = n_windows
@@ -73,9 +77,12 @@ class ChurnModel:
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.linear_c = linear_c
-        self.band_thresholds = tuple(band_thresholds)
+        self.band_thresholds = tuple(band_thresholds) if band_thresholds is not None else None
+        self.band_lift = tuple(band_lift)
         self.min_reference = min_reference
         self.random_state = random_state
+        self.blend_rfm = blend_rfm
+        self.select_by_validation = select_by_validation
 
     def get_params(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self).items() if not k.endswith("_")}
@@ -107,7 +114,30 @@ class ChurnModel:
         """Build every window, fit trees and the linear part, stack them on out-of-fold predictions."""
         # One OpenMP thread: on a shared 2-core box, more threads make the trees 10x slower, not faster.
         with threadpool_limits(limits=1, user_api="openmp"):
-            return self._fit(tx, cutoffs, progress)
+            self._fit(tx, cutoffs, progress)
+            self._select(tx, cutoffs, progress)
+        return self
+
+    def _select(self, tx: Transactions, cutoffs: list[pd.Timestamp], progress: bool) -> None:
+        """Keep the stacked model or a classic baseline, judged inside the training period (see churn_select)."""
+        roc_auc, source = dict(self.oof_auc_), "out-of-fold predictions of the training windows (3 folds by customer)"
+        latest = max(cutoffs)
+        inner = sorted(c - self.horizon_days * DAY for c in cutoffs if (c - self.horizon_days * DAY - tx.start) >= self.min_history_days * DAY)
+        if self.select_by_validation and inner:
+            X = build_features(tx, latest, self.horizon_days)
+            y = churn_labels(tx, latest, self.horizon_days, X.index)
+            try:
+                sub = ChurnModel(**{**self.get_params(), "band_thresholds": self.band_thresholds, "select_by_validation": False})
+                sub._fit(tx, inner, progress)
+            except (InvalidInput, ValueError):  # too little data shifted back: judge on out-of-fold predictions
+                sub = None
+            if sub is not None and len(np.unique(y)) == 2:
+                R, Z = sub.encode(X, sub.reference_for(X))
+                roc_auc = {STACKED: safe_auc(y, sub.predict_encoded(R, Z)), **{n: safe_auc(y, part_logit(p, Z)) for n, p in sub.parts_.items()}}
+                source = (f"time-based validation: trained on windows to {(inner[-1] - DAY).date()}, "
+                          f"validated on the window after {(latest - DAY).date()} ({len(y)} customers)")
+        self.chosen_ = choose(roc_auc) if self.select_by_validation else STACKED
+        self.selection_ = {"chosen": self.chosen_, "source": source, "roc_auc": roc_auc}
 
     def _fit(self, tx: Transactions, cutoffs: list[pd.Timestamp], progress: bool) -> ChurnModel:
         windows = []
@@ -127,17 +157,26 @@ class ChurnModel:
             self.log_mean_, self.log_std_ = logs.mean(axis=0), logs.std(axis=0) + 1e-9
         Z = (logs - self.log_mean_) / self.log_std_
         groups = np.concatenate([w[1].index.to_numpy() for w in windows])
-        oof = np.zeros((len(y), 2))
+        self.chosen_ = STACKED
+        self.rfm_columns_ = [self.features_.index(f) for f in PARTS["rfm_logistic"] if f in self.features_] if self.blend_rfm else []
+        oof = np.zeros((len(y), 3 if self.rfm_columns_ else 2))
+        oof_parts = {n: np.zeros(len(y)) for n in PARTS}
         folds = GroupKFold(n_splits=3).split(R, y, groups)
         for train, test in tqdm(list(folds), desc="out-of-fold", disable=not progress, leave=False):
             oof[test, 0] = _logit(self._tree().fit(R[train], y[train]).predict_proba(R[test])[:, 1])
             lin = LogisticRegression(C=self.linear_c, max_iter=3000).fit(Z[train], y[train])
             oof[test, 1] = lin.decision_function(Z[test])
+            fold_parts = fit_parts(Z[train], y[train], self.features_)
+            for name, part in fold_parts.items():
+                oof_parts[name][test] = part_logit(part, Z[test])
+            if self.rfm_columns_:
+                oof[test, 2] = oof_parts["rfm_logistic"][test]
         stacker = LogisticRegression(C=100.0, max_iter=1000).fit(oof, y)
         self.stacker_coef_, self.stacker_intercept_ = stacker.coef_[0], float(stacker.intercept_[0])
         self.trees_ = self._tree().fit(R, y)
         lin = LogisticRegression(C=self.linear_c, max_iter=3000).fit(Z, y)
         self.linear_coef_, self.linear_intercept_ = lin.coef_[0], float(lin.intercept_[0])
+        self.parts_ = fit_parts(Z, y, self.features_)
         last_X = windows[-1][1]
         self.reference_ = compact_reference(reference_from(last_X, self.features_))
         # Baselines learn from exactly the model's training rows (all stacked windows): a fair comparison.
@@ -145,7 +184,9 @@ class ChurnModel:
         self.cutoffs_ = [str(w[0]) for w in windows]
         self.n_examples_ = int(len(y))
         self.base_rate_ = float(y.mean())
-        self.train_metrics_ = {"out_of_fold": churn_metrics(y, _sigmoid(oof @ self.stacker_coef_ + self.stacker_intercept_)), "windows": len(windows), "examples": int(len(y))}
+        stacked_oof = oof @ self.stacker_coef_ + self.stacker_intercept_
+        self.oof_auc_ = {STACKED: safe_auc(y, stacked_oof), **{n: safe_auc(y, oof_parts[n]) for n in self.parts_}}
+        self.train_metrics_ = {"out_of_fold": churn_metrics(y, _sigmoid(stacked_oof)), "windows": len(windows), "examples": int(len(y))}
         return self
 
     # -- prediction -----------------------------------------------------------------------------
@@ -168,8 +209,12 @@ class ChurnModel:
     def predict_encoded(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray:
         with threadpool_limits(limits=1, user_api="openmp"):
             tree = _logit(self.trees_.predict_proba(R)[:, 1])
-        lin = Z @ self.linear_coef_ + self.linear_intercept_
-        return _sigmoid(np.column_stack([tree, lin]) @ self.stacker_coef_ + self.stacker_intercept_)
+        if self.chosen_ != STACKED:  # a classic baseline ranked better inside the training period
+            return _sigmoid(part_logit(self.parts_[self.chosen_], Z))
+        parts = [tree, Z @ self.linear_coef_ + self.linear_intercept_]
+        if self.rfm_columns_:  # the RFM logistic regression itself is one of the stacked inputs
+            parts.append(part_logit(self.parts_["rfm_logistic"], Z))
+        return _sigmoid(np.column_stack(parts) @ self.stacker_coef_ + self.stacker_intercept_)
 
     def predict_proba(self, X: pd.DataFrame, reference: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Calibrated churn probabilities for feature rows built by `build_features` at one cutoff."""
@@ -177,8 +222,20 @@ class ChurnModel:
             return np.zeros(0)
         return self.predict_encoded(*self.encode(X, reference if reference is not None else self.reference_for(X)))
 
+    def bands(self) -> tuple[float, float]:
+        """(low/medium, medium/high) probability cuts: fixed when given, else relative to the shop's churn rate.
+
+        `medium` starts at band_lift[0] × the training churn rate and `high` at band_lift[1] × it (capped
+        half-way to 1), so "high" always means "clearly more likely to leave than this shop's typical
+        customer" — on a shop where most customers lapse as on one where few do.
+        """
+        if self.band_thresholds is not None:
+            return float(self.band_thresholds[0]), float(self.band_thresholds[1])
+        b = float(getattr(self, "base_rate_", 0.5))
+        return self.band_lift[0] * b, min(self.band_lift[1] * b, b + 0.5 * (1 - b))
+
     def risk_band(self, probability: np.ndarray) -> np.ndarray:
-        low, high = self.band_thresholds
+        low, high = self.bands()
         return np.where(probability >= high, "high", np.where(probability >= low, "medium", "low"))
 
     def explain(self, X: pd.DataFrame, top: int = 3, reference: dict[str, np.ndarray] | None = None) -> list[list[dict[str, Any]]]:
@@ -197,13 +254,14 @@ class ChurnModel:
             "params": self.get_params(), "features": self.features_, "log_fill": self.log_fill_.tolist(),
             "log_mean": self.log_mean_.tolist(), "log_std": self.log_std_.tolist(), "linear_coef": self.linear_coef_.tolist(),
             "linear_intercept": self.linear_intercept_, "stacker_coef": self.stacker_coef_.tolist(),
-            "stacker_intercept": self.stacker_intercept_, "reference": self.reference_, "baselines": self.baselines_,
+            "stacker_intercept": self.stacker_intercept_, "rfm_columns": self.rfm_columns_, "parts": self.parts_,
+            "chosen": self.chosen_, "selection": self.selection_, "reference": self.reference_, "baselines": self.baselines_,
             "cutoffs": self.cutoffs_, "n_examples": self.n_examples_, "base_rate": self.base_rate_, "train_metrics": self.train_metrics_,
         }
         (directory / STATE_FILE).write_text(json.dumps(state))
         return write_manifest(
             directory, KIND, id=f"churn-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(),
-            metrics={**self.train_metrics_, **(extra_metrics or {})}, labels=["retained", "churned"],
+            metrics={**self.train_metrics_, "selection": self.selection_, **(extra_metrics or {})}, labels=["retained", "churned"],
             horizon_days=self.horizon_days, cutoffs=self.cutoffs_, files=[TREES_FILE, STATE_FILE],
         )
 
@@ -213,7 +271,7 @@ class ChurnModel:
         manifest = read_manifest(directory, KIND)
         state = json.loads((directory / STATE_FILE).read_text())
         params = dict(state["params"])
-        params["band_thresholds"] = tuple(params["band_thresholds"])
+        params["band_thresholds"] = tuple(params["band_thresholds"]) if params.get("band_thresholds") is not None else None
         model = cls(**params)
         untrusted = sio.get_untrusted_types(file=directory / TREES_FILE)
         unexpected = [t for t in untrusted if not any(t.startswith(prefix) for prefix in SKOPS_ALLOWED)]
@@ -224,6 +282,9 @@ class ChurnModel:
         model.log_fill_, model.log_mean_, model.log_std_ = (np.asarray(state[k]) for k in ("log_fill", "log_mean", "log_std"))
         model.linear_coef_, model.linear_intercept_ = np.asarray(state["linear_coef"]), float(state["linear_intercept"])
         model.stacker_coef_, model.stacker_intercept_ = np.asarray(state["stacker_coef"]), float(state["stacker_intercept"])
+        model.rfm_columns_ = list(state.get("rfm_columns", []))
+        model.parts_, model.chosen_ = state.get("parts", {}), state.get("chosen", STACKED)
+        model.selection_ = state.get("selection", {"chosen": STACKED, "source": "older artifact", "roc_auc": {}})
         model.reference_ = state["reference"]
         model.baselines_ = state["baselines"]
         model.cutoffs_, model.n_examples_ = state["cutoffs"], state["n_examples"]

@@ -23,15 +23,30 @@ def evaluate_churn(model: ChurnModel, tx: Transactions, cutoff: pd.Timestamp, ho
     p = model.predict_proba(X)
     report: dict[str, Any] = {
         "cutoff": str((cutoff - DAY).date()), "horizon_days": horizon_days, "model_id": model.model_id,
-        "trained_horizon_days": model.horizon_days, "customers": int(len(y)), "churn_rate": float(y.mean()) if len(y) else float("nan"),
+        "trained_horizon_days": model.horizon_days, "model_choice": getattr(model, "selection_", None), "customers": int(len(y)), "churn_rate": float(y.mean()) if len(y) else float("nan"),
         **churn_metrics(y, p), "baselines": {},
     }
-    for name in BASELINES:
+    for name in (b for b in BASELINES if b in model.baselines_):
         report["baselines"][name] = churn_metrics(y, predict_baseline(name, model.baselines_[name], X))
+    report["bands"] = band_report(model, p, y)
     best = max(report["baselines"].values(), key=lambda m: m["roc_auc"])
     report["margin_over_best_baseline"] = {"roc_auc": report["roc_auc"] - best["roc_auc"], "brier": report["brier"] - best["brier"]}
     predictions = [{"customer_id": c, "probability": float(pr), "label": int(lab)} for c, pr, lab in zip(X.index, p, y, strict=True)]
     return report, predictions
+
+
+def band_report(model: ChurnModel, p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Each risk band's share of customers and realised churn rate (is "high" really higher?)."""
+    bands = model.risk_band(p)
+    low, high = model.bands()
+    cuts = {"low": [0.0, low], "medium": [low, high], "high": [high, 1.0]}
+    out: dict[str, Any] = {}
+    for band in ("low", "medium", "high"):
+        mask = bands == band
+        out[band] = {"probability": [round(c, 4) for c in cuts[band]], "customers": int(mask.sum()),
+                     "share": float(mask.mean()) if len(y) else float("nan"),
+                     "churn_rate": float(y[mask].mean()) if mask.any() else None}
+    return out
 
 
 def recommendation_targets(tx: Transactions, cutoff: pd.Timestamp, horizon_days: int | None) -> dict[str, set[str]]:

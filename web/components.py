@@ -106,7 +106,8 @@ def load_retention(settings: Settings, sessions: sessionmaker[Session]) -> Reten
 
         model = Recommender.load(rec_dir)
         recommender = model.recommend
-    return RetentionAgent(sessions, recommender=recommender, score_max_age_hours=settings.retention.score_max_age_hours)
+    return RetentionAgent(sessions, recommender=recommender, score_max_age_hours=settings.retention.score_max_age_hours,
+                          uplift_model_dir=settings.data_dir / "models" / "offer_uplift")
 
 
 def build_components(settings: Settings, migrate: bool = True, parser: Parser | None = None,

@@ -8,10 +8,11 @@ no offer, so the conversation cannot tell the groups apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,10 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from common.db import unit_of_work, utcnow
 from common.errors import NotFound
 from retention_model.offers.coupons import BudgetExhausted, CouponInfo, find_for_exposure, issue_for_exposure
-from retention_model.offers.decision import DEFAULT_SALT, Advice, advise
+from retention_model.offers.decision import DEFAULT_SALT, Advice, ShopperContext, advise
 from retention_model.offers.rules import FrequencyCap, OfferRule, variant_terms
+
 from retention_model.offers.store import exposure_history, load_active_rules, rule_from_row, shopper_context
 from retention_model.offers.tables import ExposureRow, OfferRuleRow
+from retention_model.offers.uplift import ShopUplift
 
 Recommender = Callable[[str, int], list[str]]
 
@@ -77,8 +80,10 @@ class RetentionAgent:
     def __init__(self, sessions: sessionmaker[Session], salt: str = DEFAULT_SALT,
                  global_cap: FrequencyCap | None = FrequencyCap(max_offers=1, days=30),
                  recommender: Recommender | None = None, recommendations: int = 3,
-                 score_max_age_hours: float = 36.0) -> None:
+                 score_max_age_hours: float = 36.0, uplift_model_dir: Path | None = None) -> None:
         self.sessions = sessions
+        self.uplift_model_dir = uplift_model_dir
+        self._uplift: tuple[float, ShopUplift] | None = None
         self.score_max_age_hours = score_max_age_hours
         self.salt = salt
         self.global_cap = global_cap
@@ -92,7 +97,8 @@ class RetentionAgent:
             shopper = shopper_context(session, customer_id, now, self.score_max_age_hours)
             if shopper is None:
                 return None
-            return advise(shopper, trigger, load_active_rules(session), exposure_history(session, customer_id, now), now,
+            rules = load_active_rules(session)
+            return advise(self._with_uplift(shopper, trigger, rules), trigger, rules, exposure_history(session, customer_id, now), now,
                           self.salt, self.global_cap)
 
     def offer_for(self, customer_id: str, trigger: str, conversation_id: str | None, now: datetime | None = None) -> OfferCard | None:
@@ -112,6 +118,7 @@ class RetentionAgent:
             if shopper is None:
                 return None
             rules = load_active_rules(session)
+            shopper = self._with_uplift(shopper, trigger, rules)
             advice = advise(shopper, trigger, rules, exposure_history(session, customer_id, now), now, self.salt,
                             self.global_cap)
             blocked_rules = {r.id: r for r in rules}
@@ -124,6 +131,26 @@ class RetentionAgent:
                                        advice.variant, shopper.churn_probability, shopper.risk_band,
                                        advice.expected_value, advice.cost, advice.reason, now)
         return self._finish(exposure_id, now) if advice.decision == "offer" else None
+
+    def _with_uplift(self, shopper: ShopperContext, trigger: str, rules: Sequence[OfferRule]) -> ShopperContext:
+        """The shopper with their expected uplift, when a rule targets by uplift and the shop's model exists."""
+        if shopper.churn_probability is None or not any(r.targeting.by != "risk" for r in rules):
+            return shopper
+        model = self._uplift_model()
+        if model is None:
+            return shopper
+        uplift, rank = model.estimate(shopper, trigger)
+        return replace(shopper, uplift=uplift, uplift_rank=rank)
+
+    def _uplift_model(self) -> ShopUplift | None:
+        """The shop's uplift model, reloaded when `keepcart offers uplift fit-shop` has rewritten it."""
+        manifest = self.uplift_model_dir / "manifest.json" if self.uplift_model_dir else None
+        if manifest is None or not manifest.exists():
+            return None
+        stamp = manifest.stat().st_mtime
+        if self._uplift is None or self._uplift[0] != stamp:
+            self._uplift = (stamp, ShopUplift.load(self.uplift_model_dir))  # type: ignore[arg-type]
+        return self._uplift[1]
 
     def _finish(self, exposure_id: int, now: datetime) -> OfferCard | None:
         """Issue the coupon of an offer exposure (idempotent) and build its card."""

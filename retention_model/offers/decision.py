@@ -38,6 +38,8 @@ class ShopperContext:
     country: str = ""
     categories: frozenset[str] = frozenset()
     last_handoff_at: datetime | None = None
+    uplift: float | None = None  # expected gain in retention probability from an offer; None: no uplift model yet
+    uplift_rank: float | None = None  # share of exposed shoppers with a lower expected uplift
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,30 @@ def ineligible_reason(rule: OfferRule, shopper: ShopperContext, trigger: str, no
     return None
 
 
+def rule_value(rule: OfferRule, shopper: ShopperContext, cost: Decimal) -> tuple[float, str | None, str]:
+    """(expected value, why the rule is not worth it or None, a note on how the shopper was targeted).
+
+    Risk targeting: churn probability × customer value × response − response × cost. Uplift
+    targeting: expected uplift × customer value − response × cost (the value the offer itself adds,
+    minus what the coupon is expected to cost); without an uplift model it falls back to risk.
+    """
+    response = rule.response_rate()
+    by = rule.targeting.by
+    if by == "risk" or shopper.uplift is None:
+        note = "; targeting: risk (no uplift model yet: too few offer and hold-out outcomes)" if by != "risk" else ""
+        ev = float(shopper.churn_probability or 0.0) * shopper.expected_value * response - response * float(cost)
+        if ev <= 0 and rule.kind != "recommendations":
+            return ev, f"expected value {ev:.2f} not positive", note
+        return ev, None, note
+    ev = shopper.uplift * shopper.expected_value - response * float(cost)
+    note = f"; targeting: uplift {shopper.uplift:+.3f} (top {100 * (1 - (shopper.uplift_rank or 0)):.0f}%)"
+    if by == "uplift_top" and (shopper.uplift_rank or 0.0) < 1 - rule.targeting.top_percent / 100:
+        return ev, f"expected uplift {shopper.uplift:+.3f} not in the top {rule.targeting.top_percent:g}%", note
+    if by == "uplift_value" and ev <= 0 and rule.kind != "recommendations":
+        return ev, f"expected incremental value {ev + response * float(cost):.2f} does not cover the coupon's expected cost {response * float(cost):.2f}", note
+    return ev, None, note
+
+
 def capped(exposures: Sequence[PastExposure], cap: FrequencyCap, now: datetime, rule_id: int | None = None) -> bool:
     since = now - timedelta(days=cap.days)
     n = sum(1 for x in exposures if x.at >= since and (rule_id is None or x.rule_id == rule_id))
@@ -180,12 +206,11 @@ def advise(shopper: ShopperContext, trigger: str, rules: Sequence[OfferRule], hi
             continue
         assert shopper.churn_probability is not None
         cost = rule_cost(rule, shopper)
-        response = rule.response_rate()
-        ev = shopper.churn_probability * shopper.expected_value * response - response * float(cost)
-        if ev <= 0 and rule.kind != "recommendations":
-            verdicts.append(RuleVerdict(rule.id, False, f"expected value {ev:.2f} not positive", ev, cost))
+        ev, why_not, note = rule_value(rule, shopper, cost)
+        if why_not:
+            verdicts.append(RuleVerdict(rule.id, False, why_not, ev, cost))
             continue
-        verdicts.append(RuleVerdict(rule.id, True, f"eligible, expected value {ev:.2f}", ev, cost))
+        verdicts.append(RuleVerdict(rule.id, True, f"eligible, expected value {ev:.2f}{note}", ev, cost))
         worth.append((rule, ev, cost))
     if not worth:
         return Advice("none", None, None, "no rule applies" if not verdicts else "no rule applies: " +
@@ -206,7 +231,7 @@ def advise(shopper: ShopperContext, trigger: str, rules: Sequence[OfferRule], hi
         if kind != "recommendations" and not budget_left(rule, history.usage.get(rule.id, RuleUsage()), vcost):
             blocked.append(RuleVerdict(rule.id, True, "budget exhausted", ev, vcost))
             continue
-        why = (f"rule #{rule.id} {rule.name!r}: expected value {ev:.2f}, cost {vcost}; "
+        why = (f"rule #{rule.id} {rule.name!r}: expected value {ev:.2f}, cost {vcost}{rule_value(rule, shopper, cost)[2]}; "
                + ("hold-out group (no offer shown)" if decision == "holdout" else f"treatment{f', variant {variant}' if variant else ''}"))
         return Advice(decision, rule, variant, why, ev, vcost if decision == "offer" else Decimal("0"), kind, value,
                       tuple(verdicts), tuple(blocked))

@@ -37,6 +37,16 @@ class ExposureFact:
     redeemed: bool = False
     discount: Decimal = Decimal("0")
     retained: bool | None = None  # None: exposure younger than the retention window
+    targeting: str = "risk"  # how the decision picked the shopper: risk, uplift, or risk_fallback (no uplift model yet)
+
+
+def targeting_of(reason: str) -> str:
+    """Read back how a decision targeted the shopper from its recorded reason (see decision.rule_value)."""
+    if "targeting: uplift" in reason:
+        return "uplift"
+    if "targeting: risk" in reason:
+        return "risk_fallback"
+    return "risk"
 
 
 def proportion(hits: int, n: int) -> dict[str, Any]:
@@ -102,8 +112,20 @@ def build_report(facts: Sequence[ExposureFact], retention_days: int, min_per_gro
         "retention": difference(t_hits, t_n, c_hits, c_n),
         "variants": variants,
         "uplift_by_risk_decile": deciles,
+        "targeting": _targeting(exposed),
         "min_per_group": min_per_group,
     }
+
+
+def _targeting(exposed: Sequence[ExposureFact]) -> dict[str, Any]:
+    """Exposures by how they were targeted, and treatment vs hold-out among the uplift-targeted ones."""
+    out: dict[str, Any] = {k: sum(1 for f in exposed if f.targeting == k) for k in ("risk", "uplift", "risk_fallback")}
+    chosen = [f for f in exposed if f.targeting == "uplift"]
+    if chosen:
+        th, tn = _retention(chosen, "offer")
+        ch, cn = _retention(chosen, "holdout")
+        out["uplift_targeted_retention"] = difference(th, tn, ch, cn)
+    return out
 
 
 def load_facts(session: Session, rule_id: int, retention_days: int, now: datetime) -> list[ExposureFact]:
@@ -126,7 +148,7 @@ def load_facts(session: Session, rule_id: int, retention_days: int, now: datetim
             retained = any(e.created_at < t <= e.created_at + window for t in purchases.get(e.customer_id, ()))
         facts.append(ExposureFact(e.decision, e.variant, e.churn_probability, e.shown_at is not None,
                                   e.accepted_at is not None, coupon_id is not None, redeemed_at is not None,
-                                  Decimal(discount or 0), retained))
+                                  Decimal(discount or 0), retained, targeting_of(e.reason or "")))
     return facts
 
 

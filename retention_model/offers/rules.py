@@ -84,6 +84,19 @@ class FrequencyCap(Strict):
     days: int = Field(30, ge=1, le=3650)
 
 
+class Targeting(Strict):
+    """Who among the eligible gets the offer: by risk (expected value of the save) or by expected uplift.
+
+    `uplift_top`: only shoppers whose expected uplift is in the top `top_percent` % (of the shop's
+    exposed shoppers); `uplift_value`: only where uplift × customer value exceeds the coupon's expected
+    cost. Until the shop's uplift model exists (enough offer and hold-out exposures), both fall back
+    to risk targeting and say so.
+    """
+
+    by: Literal["risk", "uplift_top", "uplift_value"] = "risk"
+    top_percent: float = Field(30.0, gt=0, le=100, description="For uplift_top: the share of shoppers, by expected uplift, to target")
+
+
 class OfferRuleSpec(Strict):
     """Everything a marketer sets. `OfferRule` adds the id and version the database assigns."""
 
@@ -107,6 +120,7 @@ class OfferRuleSpec(Strict):
     holdout_share: float = Field(0.10, ge=0, le=0.9, description="Share of eligible shoppers kept as a control group")
     variants: list[Variant] = Field(default_factory=list)
     active: bool = False
+    targeting: Targeting = Field(default_factory=Targeting, description="Risk targeting, or the top shoppers by expected uplift")
 
     @field_validator("triggers")
     @classmethod

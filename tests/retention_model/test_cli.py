@@ -37,7 +37,7 @@ def test_train_evaluate_and_recommend(csv_file: Path, tmp_path: Path, data_dir: 
     data = json.loads(report.read_text())
     for key in ("roc_auc", "pr_auc", "brier", "lift_at_10pct"):
         assert 0 <= data[key] <= 10
-        assert set(data["baselines"]) == {"recency", "rfm_logistic", "bgnbd"}
+        assert set(data["baselines"]) == {"recency", "frequency", "rfm_logistic", "bgnbd"}
     first = json.loads(preds.read_text().splitlines()[0])
     assert set(first) == {"customer_id", "probability", "label"} and first["customer_id"] == "00000"
     rec_report = tmp_path / "rec.json"

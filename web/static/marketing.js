@@ -20,6 +20,28 @@
     return "recommendations";
   }
 
+  function targetingText(r) {
+    const t = r.targeting || {};
+    if (t.by === "uplift_top") return "top " + t.top_percent + " % by expected uplift";
+    if (t.by === "uplift_value") return "uplift value above coupon cost";
+    return "by risk";
+  }
+
+  function targetingReport(rule, r) {
+    const t = r.targeting || {};
+    const nodes = [];
+    if ((rule.targeting || {}).by && rule.targeting.by !== "risk") {
+      nodes.push(el("p", null, "Targeting: " + targetingText(rule) + " — " + (t.uplift || 0) + " shoppers chosen by the uplift model, " +
+        (t.risk_fallback || 0) + " by risk while the model was not ready (too few offer and hold-out outcomes)"));
+      const u = t.uplift_targeted_retention;
+      if (u && u.treatment && u.holdout && u.treatment.n && u.holdout.n) {
+        nodes.push(el("p", null, "Uplift-targeted shoppers who came back: treatment " + pct(u.treatment.rate) + " of " + u.treatment.n +
+          ", hold-out " + pct(u.holdout.rate) + " of " + u.holdout.n + " (difference " + pct(u.difference) + ")"));
+      }
+    }
+    return nodes;
+  }
+
   function show(detail) {
     const panel = $("detail");
     panel.textContent = "";
@@ -39,6 +61,7 @@
       const nodes = [el("h2", null, "Report: " + rule.name)];
       nodes.push(el("p", null, "Eligible " + r.eligible + " · treatment " + r.treatment + " · hold-out " + r.holdout +
         " · blocked by caps or budget " + r.blocked + " · still too recent to count " + r.pending));
+      targetingReport(rule, r).forEach((n) => nodes.push(n));
       nodes.push(el("p", null, "Coupons issued " + r.issued + ", redeemed " + r.redeemed + " (" + pct(r.redemption_rate) + "), cost " + money(r.cost)));
       if (t.n && h.n) {
         nodes.push(el("p", null, "Came back and bought: treatment " + pct(t.rate) + " of " + t.n + ", hold-out " + pct(h.rate) + " of " + h.n));
@@ -80,7 +103,7 @@
       const tr = el("tr");
       const budget = r.budget_count ? r.spent_count + " / " + r.budget_count : String(r.spent_count);
       const spent = r.budget_money ? money(r.spent_money) + " / " + money(r.budget_money) : money(r.spent_money);
-      [r.name, offerText(r), r.triggers.join(", "), pct(r.holdout_share), budget, spent, r.active ? "yes" : "no"]
+      [r.name, offerText(r) + " · " + targetingText(r), r.triggers.join(", "), pct(r.holdout_share), budget, spent, r.active ? "yes" : "no"]
         .forEach((v) => tr.appendChild(el("td", null, v)));
       const actions = el("td");
       const buttons = [["Report", () => report(r)], ["Preview", async () => show(await preview({rule_ids: [r.id]}, r.name))],
