@@ -90,9 +90,18 @@ def policy_question(dm: DialogueManager, d: Decision, state: ConversationState, 
     return knowledge_answer(dm, parse)
 
 
-def _refused(dm: DialogueManager, order: OrderView, flow: str) -> Outcome | None:
+def _order_for_change(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse,
+                      flow: str) -> tuple[OrderView | None, Outcome | None]:
+    """The order a change request is about, or the outcome that answers instead (a policy question,
+    a choice of orders, or why the order cannot get this change)."""
+    asked = policy_question(dm, d, state, parse)
+    if asked is not None:
+        return None, asked
+    order, out = pick_order(dm, d, state, parse, flow)
+    if out or order is None:
+        return None, out
     problem = dm.shop.why_not(order, CHANGE_OF[flow])
-    return Outcome().say(REFUSED[flow], order_id=order.id, reason=problem).form(None) if problem else None
+    return (None, Outcome().say(REFUSED[flow], order_id=order.id, reason=problem).form(None)) if problem else (order, None)
 
 
 @action("track_order")
@@ -106,14 +115,11 @@ def track_order(dm: DialogueManager, d: Decision, state: ConversationState, pars
 
 @action("cancel_order")
 def cancel_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
-    asked = policy_question(dm, d, state, parse)
-    if asked is not None:
-        return asked
-    order, out = pick_order(dm, d, state, parse, "cancel_order")
+    order, out = _order_for_change(dm, d, state, parse, "cancel_order")
     if out:
         return out
     assert order is not None
-    return _refused(dm, order, "cancel_order") or Outcome(replies=[Reply("confirm_cancel", _values(order), buttons=yes_no())]).form(
+    return Outcome(replies=[Reply("confirm_cancel", _values(order), buttons=yes_no())]).form(
         "confirm_cancel", order_id=order.id)
 
 
@@ -128,16 +134,10 @@ def do_cancel(dm: DialogueManager, d: Decision, state: ConversationState, parse:
 
 @action("return_order")
 def return_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
-    asked = policy_question(dm, d, state, parse)
-    if asked is not None:
-        return asked
-    order, out = pick_order(dm, d, state, parse, "return_order")
+    order, out = _order_for_change(dm, d, state, parse, "return_order")
     if out:
         return out
     assert order is not None
-    refused = _refused(dm, order, "return_order")
-    if refused:
-        return refused
     chosen = lines_named(order, parse.text) if len(order.lines) > 1 else []
     items = ", ".join(order.lines[i].product_name for i in chosen) if chosen else order.describe_items()
     slots = {"order_id": order.id, "product_ids": [order.lines[i].product_id for i in chosen], "items_text": items}
@@ -177,16 +177,10 @@ def do_return(dm: DialogueManager, d: Decision, state: ConversationState, parse:
 
 @action("change_address")
 def change_address(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
-    asked = policy_question(dm, d, state, parse)
-    if asked is not None:
-        return asked
-    order, out = pick_order(dm, d, state, parse, "change_address")
+    order, out = _order_for_change(dm, d, state, parse, "change_address")
     if out:
         return out
     assert order is not None
-    refused = _refused(dm, order, "change_address")
-    if refused:
-        return refused
     given = _address_in_request(dm, state, parse.text)  # "change the address to Meir 1, 2000 Antwerpen"
     if given is not None:
         return _confirm_address(order.id, given)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from common.text import singular, split_words
 from shop.backend import OrderView
 
 MONTHS = {m: i + 1 for i, m in enumerate(
@@ -31,38 +32,12 @@ item items thing things product products bought ordered buy got some something""
 
 def words(text: str) -> list[str]:
     """Lower-case words and numbers, split on anything else (linear, no backtracking)."""
-    out, cur = [], []
-    for ch in text.lower():
-        if ch.isalnum() or ch in "-'":
-            cur.append(ch)
-        elif cur:
-            out.append("".join(cur).strip("-'"))
-            cur = []
-    if cur:
-        out.append("".join(cur).strip("-'"))
-    return [w for w in out if w]
+    return [w for w in (t.strip("-'") for t in split_words(text.lower(), "-'")) if w]
 
 
 def tokens(text: str) -> list[str]:
     """Whitespace/punctuation-separated tokens keeping inner letters, digits and '-' (ids like A-1001)."""
-    out, cur = [], []
-    for ch in text:
-        if ch.isalnum() or ch in "-_":
-            cur.append(ch)
-        elif cur:
-            out.append("".join(cur).strip("-_"))
-            cur = []
-    if cur:
-        out.append("".join(cur).strip("-_"))
-    return [t for t in out if t]
-
-
-def singular(word: str) -> str:
-    if word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
+    return [t for t in (t.strip("-_") for t in split_words(text, "-_")) if t]
 
 
 @dataclass(frozen=True)

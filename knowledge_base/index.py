@@ -19,6 +19,7 @@ from tqdm import tqdm
 from common.artifacts import new_artifact_id, read_manifest, write_manifest
 from common.errors import InvalidInput, NotFound
 from common.pretrained import PACKAGED
+from common.text import split_words
 from knowledge_base.answers import Answer, Hit, trim_for_chat
 from knowledge_base.bm25 import BM25
 from knowledge_base.chunking import Passage, chunk_document
@@ -353,17 +354,7 @@ HEADING_FILLER = frozenset("a an the and or of to for your my you i is are with 
 
 
 def _words(text: str) -> list[str]:
-    """Lower-case words, split on anything that is not a letter or digit (linear time)."""
-    out, cur = [], []
-    for ch in text.lower():
-        if ch.isalnum():
-            cur.append(ch)
-        elif cur:
-            out.append("".join(cur))
-            cur = []
-    if cur:
-        out.append("".join(cur))
-    return out
+    return split_words(text.lower())
 
 
 def _subsection(text: str, heading: str | None) -> str:

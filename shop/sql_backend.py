@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from common.db import unit_of_work
-from common.text import STOPWORDS
+from common.text import STOPWORDS, singular
 from common.errors import Conflict, NotFound
 from shop.backend import (
     Address,
@@ -26,15 +26,6 @@ from shop.tables import Customer, Order, OrderLine, OrderStatus, Product, Return
 # Words of a product request that name no product ("do you sell any ...", "show me items ...").
 SEARCH_FILLER = frozenset("sell sold buy got offer offers show find looking look product products item items stock thing things".split())
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def _singular(word: str) -> str:
-    """Good enough for product names: cups -> cup, glasses -> glass, boxes -> box; glass stays glass."""
-    if word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
 
 
 def _order_view(order: Order) -> OrderView:
@@ -156,7 +147,7 @@ class SqlShopBackend:
         Whole words, singular or plural ("mugs" finds "Mug"), never inside another word ("match" is not
         "Matcha"); function words and shopping verbs are dropped first.
         """
-        words = {_singular(w) for w in _WORD.findall(query.lower())
+        words = {singular(w) for w in _WORD.findall(query.lower())
                  if len(w) > 2 and w not in STOPWORDS and w not in SEARCH_FILLER}
         if not words:
             return []
@@ -165,7 +156,7 @@ class SqlShopBackend:
             rows = session.scalars(select(Product).where(Product.active.is_(True), or_(*conditions)).limit(500)).all()
 
             def score(p: Product) -> int:
-                return len(words & {_singular(t) for t in _WORD.findall(f"{p.name} {p.category}".lower())})
+                return len(words & {singular(t) for t in _WORD.findall(f"{p.name} {p.category}".lower())})
 
             best = sorted((p for p in rows if score(p)), key=lambda p: (-score(p), p.name))[:limit]
             return [ProductView(p.id, p.name, p.category, p.price, p.description) for p in best]
