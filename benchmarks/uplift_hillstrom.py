@@ -96,7 +96,7 @@ def main() -> None:
             ate = np.mean(results["response"]["ate"])
             print(f"\n## {arm} e-mail vs none, outcome {outcome}: {len(d)} customers, average uplift {ate:+.4f}; "
                   f"learners chosen {', '.join(sorted(set(chosen)))} ({time.perf_counter() - start:.0f} s)")
-            print(f"| ranking | Qini coefficient | uplift@30% above random |\n|---|---|---|")
+            print("| ranking | Qini coefficient | uplift@30% above random |\n|---|---|---|")
             for name, r in results.items():
                 print(f"| {name} | {np.mean(r['qini']):.5f} ± {np.std(r['qini']):.5f} | {np.mean(r['u30']):+.4f} ± {np.std(r['u30']):.4f} |")
             print("| random | 0 | 0 |")

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, status
 
 from bot import events as ev
 from bot.events import Event
-from common.errors import InvalidInput
 from common.shopper_text import clean, printable
 from web.deps import ComponentsDep, ConversationDep, conversation_token, shopper_of
 from web.ratelimit import check_message, check_open
