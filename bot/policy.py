@@ -76,9 +76,12 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision("keep", slot_order)
     if form in CONFIRMATIONS:
         answer = CONFIRMATIONS[form].get(parse.intent)
-        if action == flow_of(form) and not order_id and (_starts_with(parse, YES_WORDS) or _starts_with(parse, NO_WORDS)):
-            # "yes, cancel it" / "no, don't cancel" read as the cancel intent itself
-            answer, confident = CONFIRMATIONS[form]["affirm" if _starts_with(parse, YES_WORDS) else "deny"], True
+        if parse.intent == "affirm" and _has_no(parse):
+            answer = None  # "yes but wait": a hedged yes changes nothing
+        plain_yes = _starts_with(parse, YES_WORDS) and not _has_no(parse) and not _question_like(parse)
+        if not order_id and (plain_yes or action == flow_of(form) and _starts_with(parse, NO_WORDS)):
+            # "yes, cancel it" / "ok yes cancel" / "no, don't cancel", whatever intent the NLU gave them
+            answer, confident = CONFIRMATIONS[form]["affirm" if plain_yes else "deny"], True
         if answer and confident and not (order_id and order_id != slot_order):
             return Decision(answer, slot_order)
         other_flow = action in ORDER_FLOWS.values() and action != flow_of(form) and parse.confidence >= STRONG_CONFIDENCE
@@ -122,6 +125,10 @@ NO_WORDS = frozenset("no nope nah don't dont not".split())
 def _starts_with(parse: Parse, first_words: frozenset[str]) -> bool:
     first = parse.text.strip().split(maxsplit=1)[0].lower().strip(",.!") if parse.text.strip() else ""
     return first in first_words
+
+
+def _has_no(parse: Parse) -> bool:
+    return any(w.strip(",.!?") in NO_WORDS | {"but", "wait"} for w in parse.text.lower().split())
 
 
 def _question_like(parse: Parse) -> bool:

@@ -125,3 +125,13 @@ def test_a_different_request_with_an_order_id_at_a_confirmation_switches_flow(sh
     c.say("1000000002")
     assert "return for order 1000000001" in c.say("I want to return order 1000000001 instead")[0]
     assert shop.calls == []
+
+
+def test_a_plain_yes_confirms_whatever_intent_the_nlu_gave_it(shop):
+    TABLE["ok yes cancel"] = ("deny", {})
+    TABLE["yes but wait"] = ("affirm", {})
+    c = Conversation(shop)
+    c.say("I want to cancel")
+    c.say("1000000002")
+    assert shop.calls == [] and "clear yes or no" in c.say("yes but wait")[0]
+    assert "is cancelled" in c.say("ok yes cancel")[0] and shop.calls == [("cancel", "1000000002")]
