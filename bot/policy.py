@@ -72,13 +72,13 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision(action, order_id)
     slot_order = state.slots.get("order_id")
     deny_bar = DIGRESSION_CONFIDENCE if form in FREE_TEXT_FORMS else STRONG_CONFIDENCE  # "no wait, stop" ends a free-text form
-    if parse.intent == "deny" and parse.confidence >= deny_bar and not order_id:
+    plain_yes = _starts_with(parse, YES_WORDS) and not _has_no(parse) and not _question_like(parse)
+    if parse.intent == "deny" and parse.confidence >= deny_bar and not order_id and not plain_yes:
         return Decision("keep", slot_order)
     if form in CONFIRMATIONS:
         answer = CONFIRMATIONS[form].get(parse.intent)
         if parse.intent == "affirm" and _has_no(parse):
             answer = None  # "yes but wait": a hedged yes changes nothing
-        plain_yes = _starts_with(parse, YES_WORDS) and not _has_no(parse) and not _question_like(parse)
         if not order_id and (plain_yes or action == flow_of(form) and _starts_with(parse, NO_WORDS)):
             # "yes, cancel it" / "ok yes cancel" / "no, don't cancel", whatever intent the NLU gave them
             answer, confident = CONFIRMATIONS[form]["affirm" if plain_yes else "deny"], True
