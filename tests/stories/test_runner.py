@@ -115,7 +115,7 @@ def test_demo_sign_in_mints_tokens_when_the_secret_is_unknown(components) -> Non
     from web.app import create_app
 
     settings = components.settings.model_copy(update={"demo_mode": True})
-    with TestClient(create_app(settings, components)) as client:
+    with TestClient(create_app(settings, components), client=("127.0.0.1", 4000)) as client:  # the demo signs in loopback only
         token = mint_shopper_token(None, client)("C002")
         driver = HttpDriver(client, mint_shopper_token(None, client))
         conversation = driver.start("C002")
