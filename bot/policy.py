@@ -72,9 +72,13 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision(action, order_id)
     slot_order = state.slots.get("order_id")
     deny_bar = DIGRESSION_CONFIDENCE if form in FREE_TEXT_FORMS else STRONG_CONFIDENCE  # "no wait, stop" ends a free-text form
-    plain_yes = _starts_with(parse, YES_WORDS) and not _has_no(parse) and not _question_like(parse)
+    plain_yes = _plain_yes(parse, form)
+    if form in CONFIRMATIONS and _hesitant(parse):
+        return Decision("confirm_again", slot_order)  # "hmm maybe, I don't know" is neither yes nor no
     if parse.intent == "deny" and parse.confidence >= deny_bar and not order_id and not plain_yes:
         return Decision("keep", slot_order)
+    if form == "ask_return_reason" and action == "complaint" and not _question_like(parse):
+        return Decision(FREE_TEXT_FORMS[form], slot_order)  # "the colour looks different" is why it goes back
     if form in CONFIRMATIONS:
         answer = CONFIRMATIONS[form].get(parse.intent)
         if parse.intent == "affirm" and _has_no(parse):
@@ -120,6 +124,36 @@ YES_WORDS = frozenset("yes yeah yep yup sure ok okay please absolutely definitel
 
 
 NO_WORDS = frozenset("no nope nah don't dont not".split())
+
+
+# Words that may follow a yes and keep it a plain yes ("yes please", "ok go ahead", "sure, do it").
+AFFIRM_FILLER = frozenset("please do it go ahead that's thats fine right good great perfect thing of course "
+                          "the this that my order one".split())
+# Words that restate the pending change ("yes, cancel it", "yes, use the new address").
+CONFIRM_ECHO = {"confirm_cancel": frozenset("cancel cancelled cancelling".split()),
+                "confirm_return": frozenset("return returning send back register".split()),
+                "confirm_address": frozenset("use change new address deliver send there".split())}
+HESITANT = ("maybe", "perhaps", "not sure", "unsure", "don't know", "dont know", "dunno", "idk", "no idea")
+
+
+def _plain_yes(parse: Parse, form: str) -> bool:
+    """A yes that answers the confirmation, and only that: "yes", "ok go ahead", "yes, cancel it".
+
+    A yes word followed by anything else counts only when the NLU reads the whole message as
+    agreeing or as the pending request itself; "ok thanks" or "ok, where is my other order" confirm
+    nothing (the shop's data never changes on a pleasantry).
+    """
+    if not _starts_with(parse, YES_WORDS) or _has_no(parse) or _question_like(parse):
+        return False
+    rest = [w.strip(",.!") for w in parse.text.lower().split()[1:]]
+    if all(w in YES_WORDS | AFFIRM_FILLER | CONFIRM_ECHO.get(form, frozenset()) or not w for w in rest):
+        return True
+    return parse.intent in ("affirm", "deny") or INTENT_ACTIONS.get(parse.intent) == flow_of(form)
+
+
+def _hesitant(parse: Parse) -> bool:
+    text = " " + " ".join(w.strip(",.!?") for w in parse.text.lower().split()) + " "
+    return any(f" {h} " in text for h in HESITANT)
 
 
 def _starts_with(parse: Parse, first_words: frozenset[str]) -> bool:

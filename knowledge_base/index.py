@@ -236,6 +236,7 @@ class KnowledgeBase:
         ranked = sorted(doc_scores, key=lambda doc: -doc_scores[doc])[:k]
         hits = []
         named = self._sections_named(query, ranked)
+        ranked = self._dedicated_article(query, ranked, doc_scores, named)
         for doc_id in ranked:
             i = top[doc_id][0]
             best = int(cand[i])
@@ -266,25 +267,50 @@ class KnowledgeBase:
     def _sections_named(self, query: str, docs: list[str]) -> dict[str, tuple[int, str | None]]:
         """Sections whose heading the query spells out ("my card was charged twice" -> "Charged twice").
 
-        The heading is the article's own label for the answer: when every content word of it is in
-        the question, that section answers better than the overview or a section that merely shares
-        vocabulary ("unsubscribe me from your newsletter" -> "Unsubscribe", not "Subscribe"). Short
+        The heading is the article's own label for the answer: when the words that set it apart
+        from its sibling headings and the article's title are all in the question, that section
+        answers better than the overview or a section that merely shares vocabulary ("unsubscribe me
+        from your newsletter" -> "Unsubscribe", not "Subscribe"; "how much is express shipping" ->
+        "Express delivery" of the delivery options, whose every heading says "delivery"). Short
         sections are chunked together ("Card declined · … · Charged twice"): then the named
         sub-heading is returned too, so only its part of the passage is shown.
         """
         asked = {_stem(w) for w in _words(query)}
         named: dict[str, tuple[int, str | None]] = {}
         for doc_id in docs:
-            for row in self._sections.get(doc_id, []):
-                parts = self.passages_[row].heading.split(" · ")
-                for part in parts:
-                    heading = {_stem(w) for w in _words(part)} - HEADING_FILLER
-                    if heading and heading <= asked:
-                        named[doc_id] = (row, part if len(parts) > 1 else None)
-                        break
-                if doc_id in named:
+            rows = self._sections.get(doc_id, [])
+            headings = [(row, part) for row in rows for part in self.passages_[row].heading.split(" · ")]
+            title = self.passages_[rows[0]].title if rows else ""
+            for row, part in headings:
+                whole = _distinctive(part, [])
+                apart = _distinctive(part, [h for _, h in headings if h != part] + [title])
+                if (whole and whole <= asked) or (apart and apart <= asked):
+                    multi = " · " in self.passages_[row].heading
+                    named[doc_id] = (row, part if multi else None)
                     break
         return named
+
+    def _dedicated_article(self, query: str, ranked: list[str], scores: dict[str, float],
+                           named: dict[str, tuple[int, str | None]]) -> list[str]:
+        """Put first a close runner-up whose whole article is about what the query names in the leader.
+
+        "How much does express shipping cost" matches the delivery-options overview best, through its
+        "Express delivery" paragraph; the help centre also has an article titled "Express delivery",
+        which is the better answer and the one to cite.
+        """
+        if len(ranked) < 2 or ranked[0] not in named or named[ranked[0]][1] is None:
+            return ranked
+        row, part = named[ranked[0]]
+        leader = self.passages_[row]
+        siblings = [h for h in leader.heading.split(" · ") if h != part] + [leader.title]
+        topic = _distinctive(str(part), siblings)
+        for doc_id in ranked[1:]:
+            if scores[ranked[0]] - scores[doc_id] > DEDICATED_MARGIN:
+                break
+            rows = self._sections.get(doc_id, [])
+            if rows and topic and topic <= {_stem(w) for w in _words(self.passages_[rows[0]].title)}:
+                return [doc_id] + [d for d in ranked if d != doc_id]
+        return ranked
 
     def answer(self, query: str, k: int = 5, language: str | None = None) -> Answer | None:
         """The best passage when its score clears the calibrated threshold, else None (clarify or hand off).
@@ -350,11 +376,18 @@ class KnowledgeBase:
 
 
 SECTION_MARGIN = 0.05  # cosine a section must beat the overview by to be shown instead
+DEDICATED_MARGIN = 0.1  # how far behind the leader an article about the named topic may score and still go first
 HEADING_FILLER = frozenset("a an the and or of to for your my you i is are with in on at by what how do can if".split())
 
 
 def _words(text: str) -> list[str]:
     return split_words(text.lower())
+
+
+def _distinctive(heading: str, others: list[str]) -> set[str]:
+    """The content words of a heading that none of `others` (sibling headings, the title) has."""
+    common = {_stem(w) for other in others for w in _words(other)}
+    return {_stem(w) for w in _words(heading)} - HEADING_FILLER - common
 
 
 def _subsection(text: str, heading: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.actions import ACTIONS
 from bot.dialogue import CHURN_SIGNALS
 from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS
@@ -21,3 +23,46 @@ def test_every_shipped_intent_has_a_policy_entry_and_an_action():
 
 def test_offer_rules_accept_exactly_the_churn_signals_the_dialogue_emits():
     assert set(CHURN_SIGNALS.values()) == TRIGGERS
+
+
+def _at(form: str, text: str, intent: str, confidence: float = 0.95) -> str:
+    from bot.nlu.types import Parse
+    from bot.policy import decide
+    from bot.state import ConversationState
+
+    state = ConversationState("c", "C1", form=form, slots={"order_id": "1000000002"})
+    return decide(Parse(text, intent, confidence), state).action
+
+
+@pytest.mark.parametrize(("form", "text", "intent", "expected"), [
+    ("confirm_cancel", "yes", "affirm", "do_cancel"),
+    ("confirm_cancel", "yes please", "out_of_scope", "do_cancel"),
+    ("confirm_cancel", "ok go ahead", "thanks", "do_cancel"),
+    ("confirm_cancel", "yes, cancel it", "cancel_order", "do_cancel"),
+    ("confirm_cancel", "yes", "deny", "do_cancel"),  # a misread plain yes is still a yes
+    ("confirm_address", "yes, use the new address", "set_up_shipping_address", "do_change_address"),
+    ("confirm_return", "yes, return it", "return_order", "do_return"),
+])
+def test_a_plain_yes_confirms(form, text, intent, expected):
+    assert _at(form, text, intent) == expected
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("ok thanks", "thanks"),
+    ("ok, and where is my other order", "track_order"),
+    ("sure, tell me your return policy first", "check_refund_policy"),
+    ("please talk to me about express delivery", "delivery_options"),
+    ("hmm maybe, I don't know", "deny"),
+    ("maybe", "affirm"),
+    ("yes but wait", "affirm"),
+])
+def test_a_pleasantry_a_request_or_a_hesitation_after_a_yes_word_changes_nothing(text, intent):
+    assert _at("confirm_cancel", text, intent) not in ("do_cancel", "do_return", "do_change_address")
+
+
+def test_a_hesitation_asks_the_confirmation_again():
+    assert _at("confirm_cancel", "hmm maybe, I don't know", "deny") == "confirm_again"
+
+
+def test_a_complaint_while_asked_for_the_return_reason_is_the_reason():
+    assert _at("ask_return_reason", "the colour looks different from the photos", "complaint") == "return_reason_given"

@@ -51,3 +51,18 @@ def test_the_section_the_question_names_is_the_one_shown(help_centre, question, 
     answer = help_centre.answer(question)
     assert answer is not None and answer.doc_id == doc_id
     assert shown in answer.text and not_shown not in answer.text
+
+
+def test_a_heading_is_named_by_the_words_that_set_it_apart_from_its_siblings(help_centre):
+    """Every delivery-options heading says "delivery": "standard shipping" names "Standard delivery"."""
+    answer = help_centre.answer("how much is standard shipping")
+    assert answer is not None and answer.doc_id == "delivery-options"
+    assert "4.95" in answer.text and "9.95" not in answer.text and "14.95" not in answer.text
+
+
+def test_an_article_about_the_named_topic_goes_before_an_overview_that_mentions_it(help_centre):
+    """The delivery-options overview matches best through its "Express delivery" paragraph; the article
+    titled "Express delivery" is the one to cite."""
+    answer = help_centre.answer("how much does express shipping cost")
+    assert answer is not None and answer.doc_id == "express-delivery" and "9.95" in answer.text
+    assert [h.doc_id for h in answer.hits][:2] == ["express-delivery", "delivery-options"]
