@@ -20,7 +20,7 @@ from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
 from bot.order_refs import OTHER, IdShape, resolve, words
-from bot.policy import CONFIRMATIONS, Decision, decide, flow_of
+from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS, Decision, decide, flow_of
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
@@ -93,7 +93,9 @@ class DialogueManager:
         # An address ("Meir 1, 2000 Antwerpen, BE") names places, not the shopper's language.
         guess = self.language.detect(text) if self.language is not None and parse_address(text) is None else None
         events = [Event(ev.INTENT_PARSED, {**parse.to_dict(), "language": guess.code if guess else None})]
-        if guess is not None and self.language is not None and self.language.is_unsupported(guess) and not state.handed_off:
+        # While a form waits for free text ("Schillerstr. 12, 80336 München"), the slot's own check answers.
+        if guess is not None and self.language is not None and self.language.is_unsupported(guess) and not state.handed_off \
+                and state.form not in FREE_TEXT_FORMS:
             decision, outcome = Decision("unsupported_language"), self._unsupported_language(guess.code or "", state)
         elif state.handed_off:
             outcome, name = self._while_waiting(state, parse), "waiting"

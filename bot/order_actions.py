@@ -61,6 +61,12 @@ def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse
     change = CHANGE_OF.get(flow)
     pool = named or orders
     eligible = [o for o in pool if change is None or dm.shop.why_not(o, change) is None]
+    asked_for = parse.entity_values("product")
+    if asked_for and not named and change is not None and eligible and candidates is None:
+        # "send back the shoes" when no recent order has shoes: say so, never pick another order silently
+        out = _choose(dm, eligible, flow, again=False)
+        out.replies.insert(0, Reply("product_not_in_orders", {"product": asked_for[0]}))
+        return None, out
     if change is None:  # track, refunds: the described order, else the latest
         return pool[0], None
     if len(eligible) == 1:

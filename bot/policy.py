@@ -89,8 +89,10 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         if answer and confident and not (order_id and order_id != slot_order):
             return Decision(answer, slot_order)
         other_flow = action in ORDER_FLOWS.values() and action != flow_of(form) and parse.confidence >= STRONG_CONFIDENCE
-        if (order_id and order_id != slot_order or parse.intent == "deny") and not other_flow:
+        if (order_id and order_id != slot_order or parse.intent == "deny" and _points_elsewhere(parse)) and not other_flow:
             return Decision("correct_order", order_id or slot_order)  # "no, the other order", "actually 1002"
+        if parse.intent == "deny" and not other_flow:
+            return Decision(CONFIRMATIONS[form]["deny"], slot_order)  # "actually nevermind, keep them": a no is a no
     elif form.startswith("choose_order:"):
         if order_id:
             return Decision(form.split(":", 1)[1], order_id)
@@ -149,6 +151,15 @@ def _plain_yes(parse: Parse, form: str) -> bool:
     if all(w in YES_WORDS | AFFIRM_FILLER | CONFIRM_ECHO.get(form, frozenset()) or not w for w in rest):
         return True
     return parse.intent in ("affirm", "deny") or INTENT_ACTIONS.get(parse.intent) == flow_of(form)
+
+
+# Words with which a "no" points at another order or item ("no, the other one", "not that, the first").
+ELSEWHERE = frozenset("other another different wrong instead first second third last latest previous earlier older "
+                      "newer recent".split())
+
+
+def _points_elsewhere(parse: Parse) -> bool:
+    return any(w.strip(",.!?") in ELSEWHERE for w in parse.text.lower().split())
 
 
 def _hesitant(parse: Parse) -> bool:

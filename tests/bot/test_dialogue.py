@@ -283,3 +283,16 @@ def test_a_policy_question_worded_like_a_return_is_answered_not_started(shop):
         c = Conversation(shop, customer_id=customer)
         assert "30 days" in c.say("how long do I have to return something")[0]
         assert c.last_turn.messages[0].sources and shop.calls == []
+
+
+def test_an_address_without_its_country_is_an_address_in_the_address_form_not_german(shop):
+    """The country defaults to the shopper's; a German street name is no reason to say "ich spreche nur Englisch"."""
+    from bot.language import LanguageDetector
+
+    TABLE["change the address of order 1000000002"] = ("change_shipping_address", {"order_id": "1000000002"})
+    TABLE["Schillerstraße 12, 80336 München"] = ("greet", {})
+    c = Conversation(shop)
+    c.manager.language = LanguageDetector(spoken=["en"], candidates=["en", "de", "fr"])
+    c.say("change the address of order 1000000002")
+    reply = " ".join(c.say("Schillerstraße 12, 80336 München"))
+    assert "Englisch" not in reply and "Schillerstraße 12" in reply and "?" in reply

@@ -135,3 +135,11 @@ def test_a_plain_yes_confirms_whatever_intent_the_nlu_gave_it(shop):
     c.say("1000000002")
     assert shop.calls == [] and "clear yes or no" in c.say("yes but wait")[0]
     assert "is cancelled" in c.say("ok yes cancel")[0] and shop.calls == [("cancel", "1000000002")]
+
+
+def test_a_product_that_is_in_no_order_is_said_and_no_other_order_is_picked(shop):
+    TABLE["send back the shoes"] = ("return_order", {"product": "shoes"})
+    c = Conversation(shop)
+    replies = c.say("send back the shoes")
+    assert "couldn't find \"shoes\"" in replies[0] and "Which order" in replies[1]
+    assert c.last_turn.messages[1].buttons and shop.calls == []

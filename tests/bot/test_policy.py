@@ -66,3 +66,13 @@ def test_a_hesitation_asks_the_confirmation_again():
 
 def test_a_complaint_while_asked_for_the_return_reason_is_the_reason():
     assert _at("ask_return_reason", "the colour looks different from the photos", "complaint") == "return_reason_given"
+
+
+@pytest.mark.parametrize("text", ["actually nevermind, keep them", "no", "nah forget it"])
+def test_a_no_at_a_confirmation_keeps_everything_whatever_the_confidence(text):
+    assert _at("confirm_return", text, "deny", 0.7) == "keep"
+
+
+@pytest.mark.parametrize("text", ["no, the other order", "no not that one, the first one", "wrong order"])
+def test_a_no_that_points_at_another_order_corrects_it(text):
+    assert _at("confirm_cancel", text, "deny", 0.7) == "correct_order"
