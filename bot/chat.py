@@ -66,6 +66,7 @@ class ChatService:
             history = self.store.events(conversation_id)
             # Everything answered so far, in claim order: a message sent while another turn ran sees that turn's end.
             state = ConversationState.from_events(conversation_id, [e for e in history if e.seq != user_event.seq])
+            state.turn_key = f"{conversation_id}/{user_event.seq}"  # the shop's idempotency key for this turn's changes
             turn = self.dialogue.handle(state, text, parse)
             tagged = [Event(e.type, {**e.payload, "in_reply_to": user_event.seq}) for e in turn.events]
             handoffs = [e for e in tagged if e.type == ev.HANDED_OFF]

@@ -79,6 +79,11 @@ def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse
     return None, _choose(dm, eligible, flow, again=candidates is not None)
 
 
+def change_key(state: ConversationState, kind: str) -> str | None:
+    """The idempotency key of a shop change: the turn's message and the kind of change."""
+    return f"{state.turn_key}/{kind}" if state.turn_key else None
+
+
 ASKING = frozenset("how what when which why is are does do".split())
 
 
@@ -132,7 +137,7 @@ def cancel_order(dm: DialogueManager, d: Decision, state: ConversationState, par
 @action("do_cancel")
 def do_cancel(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     try:
-        order = dm.shop.cancel_order(state.customer_id or "", d.order_id or "")
+        order = dm.shop.cancel_order(state.customer_id or "", d.order_id or "", idempotency_key=change_key(state, "cancel"))
     except (Conflict, NotFound) as exc:
         return Outcome().say("cannot_cancel", order_id=d.order_id, reason=str(exc).split(": ", 1)[-1]).form(None).failed()
     return Outcome().say("cancelled", order_id=order.id).form(None)
@@ -175,7 +180,7 @@ def return_reason_given(dm: DialogueManager, d: Decision, state: ConversationSta
 def do_return(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     try:
         rma = dm.shop.start_return(state.customer_id or "", d.order_id or "", str(state.slots.get("reason", "")),
-                                   list(state.slots.get("product_ids") or []))
+                                   list(state.slots.get("product_ids") or []), idempotency_key=change_key(state, "return"))
     except (Conflict, NotFound) as exc:
         return Outcome().say("cannot_return", order_id=d.order_id, reason=str(exc).split(": ", 1)[-1]).form(None).failed()
     return Outcome().say("return_started", return_id=rma.id, order_id=rma.order_id).form(None)
@@ -224,7 +229,8 @@ def do_change_address(dm: DialogueManager, d: Decision, state: ConversationState
     a = state.slots.get("address") or {}
     address = Address("", a.get("line", ""), a.get("city", ""), a.get("postal_code", ""), a.get("country", ""))
     try:
-        order = dm.shop.change_shipping_address(state.customer_id or "", d.order_id or "", address)
+        order = dm.shop.change_shipping_address(state.customer_id or "", d.order_id or "", address,
+                                                idempotency_key=change_key(state, "address"))
     except (Conflict, NotFound) as exc:
         return Outcome().say("cannot_change_address", order_id=d.order_id, reason=str(exc).split(": ", 1)[-1]).form(None).failed()
     return Outcome().say("address_changed", order_id=order.id, address=order.address.one_line()).form(None)

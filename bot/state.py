@@ -26,6 +26,7 @@ class ConversationState:
     last_intent: str | None = None
     last_order_id: str | None = None
     last_seq: int = 0
+    turn_key: str | None = None  # set by the chat service: the answered message, stable across retries
 
     @classmethod
     def from_events(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:

@@ -21,7 +21,7 @@ from shop.backend import (
     ReturnView,
     why_not,
 )
-from shop.tables import Customer, Order, OrderLine, OrderStatus, Product, ReturnRequest
+from shop.tables import Customer, Order, OrderLine, OrderStatus, Product, ReturnRequest, ShopChange
 
 # Words of a product request that name no product ("do you sell any ...", "show me items ...").
 SEARCH_FILLER = frozenset("sell sold buy got offer offers show find looking look product products item items stock thing things".split())
@@ -103,21 +103,41 @@ class SqlShopBackend:
         if problem:
             raise Conflict(f"order {order.id}: {problem}")
 
-    def cancel_order(self, customer_id: str, order_id: str) -> OrderView:
+    def _done_before(self, session: Session, key: str | None, kind: str, order_id: str) -> ShopChange | None:
+        """The change this key already made (a retried turn), else None; a key reused for another change is refused."""
+        if key is None:
+            return None
+        done = session.get(ShopChange, key)
+        if done is not None and (done.kind, done.order_id) != (kind, order_id):
+            raise Conflict(f"idempotency key {key!r} was used for another change")
+        return done
+
+    def _record(self, session: Session, key: str | None, kind: str, order_id: str, result_id: str | None = None) -> None:
+        if key is not None:
+            session.add(ShopChange(key=key, kind=kind, order_id=order_id, result_id=result_id, created_at=self._now()))
+
+    def cancel_order(self, customer_id: str, order_id: str, idempotency_key: str | None = None) -> OrderView:
         with unit_of_work(self._sessions) as session:
             order = self._owned_order(session, customer_id, order_id, lock=True)
+            if self._done_before(session, idempotency_key, "cancel", order_id):
+                return _order_view(order)
             self._refuse(order, "cancel")
             order.status = OrderStatus.CANCELLED
             order.updated_at = self._now()
+            self._record(session, idempotency_key, "cancel", order_id)
             session.flush()
             return _order_view(order)
 
-    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None) -> ReturnView:
+    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None,
+                     idempotency_key: str | None = None) -> ReturnView:
         """Register a return of the whole order, or of the lines with `product_ids`; one per order."""
         with unit_of_work(self._sessions) as session:
             order = self._owned_order(session, customer_id, order_id, lock=True)
-            self._refuse(order, "return")
+            done = self._done_before(session, idempotency_key, "return", order_id)
             existing = session.scalars(select(ReturnRequest).where(ReturnRequest.order_id == order_id)).first()
+            if done is not None and existing is not None:
+                return ReturnView(existing.id, existing.order_id, existing.status, list(existing.product_ids or []))
+            self._refuse(order, "return")
             if existing is not None:
                 return ReturnView(existing.id, existing.order_id, existing.status, list(existing.product_ids or []))
             known = {line.product_id for line in order.lines}
@@ -125,12 +145,16 @@ class SqlShopBackend:
             rma = ReturnRequest(id=f"R-{secrets.token_hex(4).upper()}", order_id=order_id, reason=reason[:500],
                                 product_ids=chosen, created_at=self._now())
             session.add(rma)
+            self._record(session, idempotency_key, "return", order_id, rma.id)
             session.flush()
             return ReturnView(rma.id, rma.order_id, rma.status, chosen)
 
-    def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView:
+    def change_shipping_address(self, customer_id: str, order_id: str, address: Address,
+                                idempotency_key: str | None = None) -> OrderView:
         with unit_of_work(self._sessions) as session:
             order = self._owned_order(session, customer_id, order_id, lock=True)
+            if self._done_before(session, idempotency_key, "change_address", order_id):
+                return _order_view(order)
             self._refuse(order, "change_address")
             order.ship_name = address.name or order.ship_name
             order.ship_address_line = address.line
@@ -138,6 +162,7 @@ class SqlShopBackend:
             order.ship_postal_code = address.postal_code
             order.ship_country = address.country or order.ship_country
             order.updated_at = self._now()
+            self._record(session, idempotency_key, "change_address", order_id)
             session.flush()
             return _order_view(order)
 

@@ -97,3 +97,20 @@ class ReturnRequest(Base):
     product_ids: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)  # None/empty: the whole order
     status: Mapped[str] = mapped_column(String(16), default="requested")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShopChange(Base):
+    """One change the dialogue made to the shop, under the key of the turn that made it.
+
+    A turn retried after a failure carries the same key: the change is then reported, not made
+    again (`SqlShopBackend`); an adapter for an external shop sends the key as its API's
+    idempotency key.
+    """
+
+    __tablename__ = "shop_changes"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # cancel, return, change_address
+    order_id: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the return's id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -46,6 +46,7 @@ class FakeShop:
     def __init__(self, orders: list[OrderView]) -> None:
         self.orders = {o.id: o for o in orders}
         self.calls: list[tuple[str, str]] = []
+        self.keys: list[str | None] = []  # the idempotency key of each change
 
     def find_customer(self, customer_id: str) -> CustomerView | None:
         return CustomerView(customer_id, "Ada Lovelace", "ada@example.com", "DE") if customer_id == "C1" else None
@@ -58,7 +59,8 @@ class FakeShop:
         o = self.orders.get(order_id)
         return o if o and o.customer_id == customer_id else None
 
-    def cancel_order(self, customer_id: str, order_id: str) -> OrderView:
+    def cancel_order(self, customer_id: str, order_id: str, idempotency_key: str | None = None) -> OrderView:
+        self.keys.append(idempotency_key)
         o = self.get_order(customer_id, order_id)
         if o is None:
             raise NotFound("order not found")
@@ -68,7 +70,9 @@ class FakeShop:
         self.orders[order_id] = replace(o, status="cancelled")
         return self.orders[order_id]
 
-    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None) -> ReturnView:
+    def start_return(self, customer_id: str, order_id: str, reason: str, product_ids: list[str] | None = None,
+                     idempotency_key: str | None = None) -> ReturnView:
+        self.keys.append(idempotency_key)
         self.calls.append(("return", order_id))
         return ReturnView("R-1", order_id, "requested", list(product_ids or []))
 
@@ -78,7 +82,9 @@ class FakeShop:
     def sample_order_ids(self, limit: int = 500) -> list[str]:
         return list(self.orders)[:limit]
 
-    def change_shipping_address(self, customer_id: str, order_id: str, address: Address) -> OrderView:
+    def change_shipping_address(self, customer_id: str, order_id: str, address: Address,
+                                idempotency_key: str | None = None) -> OrderView:
+        self.keys.append(idempotency_key)
         self.calls.append(("address", order_id))
         self.orders[order_id] = replace(self.orders[order_id], address=address)
         return self.orders[order_id]

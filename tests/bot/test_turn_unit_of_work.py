@@ -93,8 +93,8 @@ def test_five_concurrent_yes_cancel_once(store, sessions):
 
 
 class ShopThatDiesAfterCancel(SqlShopBackend):
-    def cancel_order(self, customer_id: str, order_id: str):
-        super().cancel_order(customer_id, order_id)
+    def cancel_order(self, customer_id: str, order_id: str, idempotency_key: str | None = None):
+        super().cancel_order(customer_id, order_id, idempotency_key)
         raise RuntimeError("power cut after the shop change")
 
 
@@ -150,3 +150,17 @@ def test_offer_caps_hold_under_concurrent_conversations(store, sessions):
         decided = [e.decision for e in s.scalars(select(ExposureRow))]
         assert decided.count("offer") + decided.count("holdout") == 1
         assert len(s.scalars(select(CouponRow)).all()) <= 1
+
+
+def test_the_shop_change_carries_the_turn_as_its_idempotency_key(store, sessions):
+    from sqlalchemy import select
+
+    from shop.tables import ShopChange
+
+    conv = store.create("C001")
+    service = chat(store, sessions)
+    service.send(conv.id, "cancel order 1000000004", "ask")
+    result = service.send(conv.id, "yes", "confirm")
+    with sessions() as s:
+        (change,) = s.scalars(select(ShopChange)).all()
+    assert change.key == f"{conv.id}/{result.user_event.seq}/cancel" and change.order_id == "1000000004"

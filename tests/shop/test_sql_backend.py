@@ -64,3 +64,25 @@ def test_search_products_ranks_by_matching_words(shop):
     assert [p.id for p in shop.search_products("do you sell the espresso cups")] == ["P003"]  # plural finds "Cup"
     assert shop.search_products("esp") == []  # whole words only, never a piece of "Espresso"
     assert [p.id for p in shop.get_products(["P002", "nope", "00042"])] == ["P002", "00042"]
+
+
+def test_a_change_retried_with_its_idempotency_key_is_reported_not_made_again(shop, sessions):
+    from sqlalchemy import func, select
+
+    from shop.tables import ShopChange
+
+    assert shop.cancel_order("C001", "1000000004", idempotency_key="conv/7/cancel").status == "cancelled"
+    assert shop.cancel_order("C001", "1000000004", idempotency_key="conv/7/cancel").status == "cancelled"  # no Conflict
+    with pytest.raises(Conflict, match="cancel"):  # another turn asking again is told why not
+        shop.cancel_order("C001", "1000000004", idempotency_key="conv/9/cancel")
+    first = shop.start_return("C001", "1000000002", "too small", idempotency_key="conv/8/return")
+    assert shop.start_return("C001", "1000000002", "too small", idempotency_key="conv/8/return").id == first.id
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ShopChange)) == 2
+
+
+def test_an_idempotency_key_reused_for_another_change_is_refused(shop):
+    shop.start_return("C001", "1000000002", "too small", idempotency_key="conv/8/x")
+    with pytest.raises(Conflict, match="another change"):
+        shop.cancel_order("C001", "1000000004", idempotency_key="conv/8/x")
+    assert shop.get_order("C001", "1000000004").status != "cancelled"
