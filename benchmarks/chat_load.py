@@ -14,8 +14,8 @@ PostgreSQL (that database is filled with the demo shop; use a scratch database).
 
 With `--baseline REV` (e.g. HEAD~1) the single-shopper level also runs against that revision, checked
 out in a scratch worktree and served on a copy of the same data directory, and both figures are printed
-side by side: the same machine, the same data, one run. (The copy must be readable by REV: a revision
-older than one of the database migrations in use cannot serve it and is reported as such.)
+side by side: the same machine, the same data, one run. The copy is first migrated down to the newest
+migration REV knows (with this checkout's migrations), and back up afterwards.
 
 Run: nice -n 10 .venv/bin/python benchmarks/chat_load.py [--concurrency 1 8 32] [--workers 1] [--database-url URL]
      [--baseline HEAD~1]   (writes benchmarks/out/chat_load_<database>.json)
@@ -151,6 +151,16 @@ def baseline_checkout(rev: str) -> Path:
     return path
 
 
+def migrate(env: dict[str, str], revision: str) -> None:
+    """Move the database of `env` to `revision` with this checkout's migrations (they know every step)."""
+    code = ("import sys; from common.db import make_engine; from common.migrate import downgrade, upgrade; "
+            "from common.settings import Settings; e = make_engine(Settings().resolved_database_url()); "
+            "(upgrade if sys.argv[1] == 'head' else downgrade)(e, sys.argv[1])")
+    proc = subprocess.run([sys.executable, "-c", code, revision], cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"migrating the database to {revision} failed:\n{proc.stderr[-2000:]}")
+
+
 def single_shopper(env: dict[str, str], root: Path, port: int, workers: int, shoppers: int, first: int) -> dict:
     """The single-shopper level on the checkout at `root`."""
     tokens = shopper_tokens(env, root, [f"C{first + i:05d}" for i in range(shoppers)])
@@ -221,8 +231,14 @@ def main() -> None:
         shutil.copytree(args.data_dir, base_dir)
         base_env = environment(base_dir, args.database_url)
         src = baseline_checkout(args.baseline)
-        compared = {"revision": args.baseline,
-                    "baseline": single_shopper(base_env, src, args.port, args.workers, 16, first),
+        from common.migrate import head_of
+
+        migrate(base_env, head_of(src / "common" / "migrations" / "versions"))  # the schema REV knows
+        try:
+            baseline = single_shopper(base_env, src, args.port, args.workers, 16, first)
+        finally:
+            migrate(base_env, "head")  # on PostgreSQL the baseline shares the database
+        compared = {"revision": args.baseline, "baseline": baseline,
                     "current": single_shopper(env, ROOT, args.port, args.workers, 16, first + 16)}
     database = "postgresql" if args.database_url else "sqlite"
     report = {"database": database, "workers": args.workers, "script": SCRIPT, "health_ms": floor, "levels": levels,
