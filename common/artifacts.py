@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -53,6 +56,32 @@ def hash_obj(obj: Any) -> str:
 def new_artifact_id(kind: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{kind}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+@contextmanager
+def staged(directory: Path) -> Iterator[Path]:
+    """A staging folder beside `directory` that replaces it only once the block has written everything.
+
+    A crash or an error mid-write leaves the previous artifact as it was, and a server starting or
+    reloading meanwhile never loads half of one. The swap is two renames on one file system (the
+    old folder is moved aside, then the new one into place). A non-empty folder that holds no
+    artifact is refused rather than replaced: `--out .` must never delete a folder of other files.
+    """
+    directory = Path(directory)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir()) and not (directory / MANIFEST).exists()):
+        raise InvalidInput(f"{directory} already holds other files and no Keepcart artifact: write to a new or empty folder")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}.tmp-{uuid.uuid4().hex[:6]}")
+    staging.mkdir()
+    try:
+        yield staging
+        old = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:6]}")
+        if directory.exists():
+            directory.rename(old)
+        staging.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_manifest(directory: Path, kind: str, **fields: Any) -> dict[str, Any]:

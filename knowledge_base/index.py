@@ -8,15 +8,13 @@ threshold (calibrated on evaluation data, kept in the manifest) separates answer
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from common.artifacts import new_artifact_id, read_manifest, write_manifest
+from common.artifacts import new_artifact_id, read_manifest, staged, write_manifest
 from common.errors import InvalidInput, NotFound
 from common.pretrained import PACKAGED
 from common.text import split_words
@@ -324,30 +322,19 @@ class KnowledgeBase:
     # -- persistence ---------------------------------------------------------------
     def save(self, directory: Path) -> dict[str, Any]:
         """Write the index directory (replacing an old one only once the new one is complete)."""
-        directory = Path(directory)
-        staging = directory.with_name(f".{directory.name}.tmp-{uuid.uuid4().hex[:6]}")
-        staging.mkdir(parents=True)
-        try:
+        with staged(Path(directory)) as staging:
             assert self.vectors_ is not None, "nothing indexed"
             self.vectors_.save(staging)
             self.bm25_.save(staging)
             (staging / "passages.json").write_text(json.dumps({
                 "documents": self.documents_, "passages": [p.to_dict() for p in self.passages_],
                 "vector_ids": self.vector_ids_, "next_id": self.next_id_}, ensure_ascii=False))
-            manifest = write_manifest(
+            return write_manifest(
                 staging, KIND, id=self.index_id_, data_hash=self.data_hash_,
                 embedding_model=canonical_model(self.embedder.model_name), dimension=self.embedder.dimension,
                 embedding_precision=self.embedder.bulk_precision,
                 params=self.params(), threshold=self.threshold, calibration=self.calibration_,
                 metrics={"documents": len(self.documents_), "passages": len(self.passages_), "index": self.vectors_.kind})
-            old = directory.with_name(f".{directory.name}.old-{uuid.uuid4().hex[:6]}")
-            if directory.exists():
-                directory.rename(old)
-            staging.rename(directory)
-            shutil.rmtree(old, ignore_errors=True)
-            return manifest
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder) -> KnowledgeBase:

@@ -22,7 +22,7 @@ from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from common.artifacts import hash_obj, read_manifest, write_manifest
+from common.artifacts import hash_obj, read_manifest, staged, write_manifest
 from common.errors import InvalidInput
 from retention_model.baselines import fit_baselines
 from retention_model.churn_select import PARTS, STACKED, choose, fit_parts, part_logit, safe_auc
@@ -247,23 +247,22 @@ class ChurnModel:
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, directory: Path | str, data_hash: str = "", extra_metrics: dict[str, Any] | None = None) -> dict[str, Any]:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.trees_, directory / TREES_FILE)
-        state = {
-            "params": self.get_params(), "features": self.features_, "log_fill": self.log_fill_.tolist(),
-            "log_mean": self.log_mean_.tolist(), "log_std": self.log_std_.tolist(), "linear_coef": self.linear_coef_.tolist(),
-            "linear_intercept": self.linear_intercept_, "stacker_coef": self.stacker_coef_.tolist(),
-            "stacker_intercept": self.stacker_intercept_, "rfm_columns": self.rfm_columns_, "parts": self.parts_,
-            "chosen": self.chosen_, "selection": self.selection_, "reference": self.reference_, "baselines": self.baselines_,
-            "cutoffs": self.cutoffs_, "n_examples": self.n_examples_, "base_rate": self.base_rate_, "train_metrics": self.train_metrics_,
-        }
-        (directory / STATE_FILE).write_text(json.dumps(state))
-        return write_manifest(
-            directory, KIND, id=f"churn-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(),
-            metrics={**self.train_metrics_, "selection": self.selection_, **(extra_metrics or {})}, labels=["retained", "churned"],
-            horizon_days=self.horizon_days, cutoffs=self.cutoffs_, files=[TREES_FILE, STATE_FILE],
-        )
+        with staged(Path(directory)) as directory:  # the old model serves until the new one is whole
+            sio.dump(self.trees_, directory / TREES_FILE)
+            state = {
+                "params": self.get_params(), "features": self.features_, "log_fill": self.log_fill_.tolist(),
+                "log_mean": self.log_mean_.tolist(), "log_std": self.log_std_.tolist(), "linear_coef": self.linear_coef_.tolist(),
+                "linear_intercept": self.linear_intercept_, "stacker_coef": self.stacker_coef_.tolist(),
+                "stacker_intercept": self.stacker_intercept_, "rfm_columns": self.rfm_columns_, "parts": self.parts_,
+                "chosen": self.chosen_, "selection": self.selection_, "reference": self.reference_, "baselines": self.baselines_,
+                "cutoffs": self.cutoffs_, "n_examples": self.n_examples_, "base_rate": self.base_rate_, "train_metrics": self.train_metrics_,
+            }
+            (directory / STATE_FILE).write_text(json.dumps(state))
+            return write_manifest(
+                directory, KIND, id=f"churn-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(),
+                metrics={**self.train_metrics_, "selection": self.selection_, **(extra_metrics or {})}, labels=["retained", "churned"],
+                horizon_days=self.horizon_days, cutoffs=self.cutoffs_, files=[TREES_FILE, STATE_FILE],
+            )
 
     @classmethod
     def load(cls, directory: Path | str) -> ChurnModel:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from common.artifacts import hash_obj, read_manifest, write_manifest
+from common.artifacts import hash_obj, read_manifest, staged, write_manifest
 from common.errors import InvalidInput, NotFound
 from retention_model.transactions import CANCEL_STATUSES, Transactions
 
@@ -202,19 +202,18 @@ class Recommender:
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, directory: Path | str, data_hash: str = "", metrics: dict[str, Any] | None = None) -> dict[str, Any]:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        sp.save_npz(directory / "similarity.npz", self.similarity_)
-        sp.save_npz(directory / "history.npz", self.history_)
-        state = {
-            "params": self.get_params(), "items": self.items_.tolist(), "customers": self.customers_.tolist(),
-            "repeat": self.repeat_.tolist(), "active": self.active_.tolist(), "popularity": self.popularity_.tolist(),
-            "reference_time": self.reference_time_, "encoder": self.encoder_name_,
-        }
-        (directory / "recommender.json").write_text(json.dumps(state))
-        if self.embeddings_ is not None:
-            np.save(directory / "embeddings.npy", self.embeddings_, allow_pickle=False)
-        return write_manifest(directory, KIND, id=f"recommender-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(), metrics=metrics or {}, encoder=self.encoder_name_, n_items=len(self.items_))
+        with staged(Path(directory)) as directory:  # the old model serves until the new one is whole
+            sp.save_npz(directory / "similarity.npz", self.similarity_)
+            sp.save_npz(directory / "history.npz", self.history_)
+            state = {
+                "params": self.get_params(), "items": self.items_.tolist(), "customers": self.customers_.tolist(),
+                "repeat": self.repeat_.tolist(), "active": self.active_.tolist(), "popularity": self.popularity_.tolist(),
+                "reference_time": self.reference_time_, "encoder": self.encoder_name_,
+            }
+            (directory / "recommender.json").write_text(json.dumps(state))
+            if self.embeddings_ is not None:
+                np.save(directory / "embeddings.npy", self.embeddings_, allow_pickle=False)
+            return write_manifest(directory, KIND, id=f"recommender-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(), metrics=metrics or {}, encoder=self.encoder_name_, n_items=len(self.items_))
 
     @classmethod
     def load(cls, directory: Path | str) -> Recommender:

@@ -27,7 +27,7 @@ from bot.nlu.network import JointNetwork, spans_to_tags, tag_names, tags_to_span
 from bot.nlu.trainer import Encoded, predict_logits, train
 from bot.nlu.training_data import Example
 from bot.nlu.types import OUT_OF_SCOPE, Entity, Parse
-from common.artifacts import read_manifest, write_manifest
+from common.artifacts import read_manifest, staged, write_manifest
 from common.errors import InvalidInput
 from common.pretrained import resolve_model_path
 
@@ -167,22 +167,21 @@ class NLUModel:
     # -- persistence --------------------------------------------------------------------
     def save(self, directory: Path | str, **manifest_fields: Any) -> dict[str, Any]:
         """Write a self-contained artifact directory (weights, tokenizer, labels, calibration, manifest)."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        state = {k: v.contiguous() for k, v in self.net_.state_dict().items()}
-        save_file(state, str(out / "model.safetensors"))
-        self.net_.encoder.config.save_pretrained(out)
-        self.tokenizer_.save_pretrained(out)
-        (out / "labels.json").write_text(json.dumps(
-            {"intents": self.intents_, "entity_types": self.entity_types_, "tags": self.tags_}, indent=2))
-        (out / "calibration.json").write_text(json.dumps(
-            {"temperature": self.temperature_, "threshold": self.threshold_}, indent=2))
-        (out / "nlu_config.json").write_text(json.dumps(self.get_params(), indent=2))
-        fields = {"params": self.get_params(), "labels": {"intents": self.intents_, "entities": self.entity_types_},
-                  "calibration": {"temperature": self.temperature_, "threshold": self.threshold_},
-                  "training": getattr(self, "training_", {}), **manifest_fields}
-        self.manifest_ = write_manifest(out, KIND, **fields)
-        return self.manifest_
+        with staged(Path(directory)) as out:  # the old model serves until the new one is whole
+            state = {k: v.contiguous() for k, v in self.net_.state_dict().items()}
+            save_file(state, str(out / "model.safetensors"))
+            self.net_.encoder.config.save_pretrained(out)
+            self.tokenizer_.save_pretrained(out)
+            (out / "labels.json").write_text(json.dumps(
+                {"intents": self.intents_, "entity_types": self.entity_types_, "tags": self.tags_}, indent=2))
+            (out / "calibration.json").write_text(json.dumps(
+                {"temperature": self.temperature_, "threshold": self.threshold_}, indent=2))
+            (out / "nlu_config.json").write_text(json.dumps(self.get_params(), indent=2))
+            fields = {"params": self.get_params(), "labels": {"intents": self.intents_, "entities": self.entity_types_},
+                      "calibration": {"temperature": self.temperature_, "threshold": self.threshold_},
+                      "training": getattr(self, "training_", {}), **manifest_fields}
+            self.manifest_ = write_manifest(out, KIND, **fields)
+            return self.manifest_
 
     @classmethod
     def load(cls, directory: Path | str, quantize: bool = False, num_threads: int | None = None) -> NLUModel:

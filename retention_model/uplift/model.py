@@ -13,7 +13,7 @@ import skops.io as sio
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from common.artifacts import hash_obj, read_manifest, write_manifest
+from common.artifacts import hash_obj, read_manifest, staged, write_manifest
 from common.errors import InvalidInput
 from retention_model.uplift.data import Encoder
 from retention_model.uplift.learners import LEARNERS, UpliftLearner
@@ -75,20 +75,19 @@ class UpliftModel:
             return self.learner_.uplift(self._matrix(frame, path))
 
     def save(self, directory: Path | str, data_hash: str = "", extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.learner_.models, directory / MODELS_FILE)
-        state = {
-            "params": self.get_params(), "encoder": self.encoder_.to_json(), "mean": self.mean_.tolist(), "std": self.std_.tolist(),
-            "learner": self.learner_name_, "binary": self.binary_, "treated_share": self.learner_.treated_share,
-            "cv": self.cv_, "n_rows": self.n_rows_, "average_uplift": self.average_uplift_, **(extra or {}),
-        }
-        (directory / STATE_FILE).write_text(json.dumps(state))
-        return write_manifest(
-            directory, KIND, id=f"uplift-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(),
-            metrics={"cross_validated": self.cv_, "chosen": self.learner_name_}, learner=self.learner_name_,
-            features=self.encoder_.columns, ignored_columns=self.encoder_.ignored, files=[MODELS_FILE, STATE_FILE], **(extra or {}),
-        )
+        with staged(Path(directory)) as directory:  # the old model serves until the new one is whole
+            sio.dump(self.learner_.models, directory / MODELS_FILE)
+            state = {
+                "params": self.get_params(), "encoder": self.encoder_.to_json(), "mean": self.mean_.tolist(), "std": self.std_.tolist(),
+                "learner": self.learner_name_, "binary": self.binary_, "treated_share": self.learner_.treated_share,
+                "cv": self.cv_, "n_rows": self.n_rows_, "average_uplift": self.average_uplift_, **(extra or {}),
+            }
+            (directory / STATE_FILE).write_text(json.dumps(state))
+            return write_manifest(
+                directory, KIND, id=f"uplift-{hash_obj(state)[:12]}", data_hash=data_hash, params=self.get_params(),
+                metrics={"cross_validated": self.cv_, "chosen": self.learner_name_}, learner=self.learner_name_,
+                features=self.encoder_.columns, ignored_columns=self.encoder_.ignored, files=[MODELS_FILE, STATE_FILE], **(extra or {}),
+            )
 
     @classmethod
     def load(cls, directory: Path | str) -> UpliftModel:
