@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.nlu.types import OUT_OF_SCOPE
+from bot.nlu.types import OUT_OF_SCOPE, is_out_of_scope, out_of_scope_label
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -31,22 +31,39 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best_t
 
 
-def predict_with_threshold(probs: np.ndarray, intents: list[str], threshold: float) -> list[str]:
+def predict_with_threshold(probs: np.ndarray, intents: list[str], threshold: float, reject: str = OUT_OF_SCOPE) -> list[str]:
     top = probs.argmax(axis=1)
-    return [intents[i] if probs[n, i] >= threshold else OUT_OF_SCOPE for n, i in enumerate(top)]
+    return [intents[i] if probs[n, i] >= threshold else reject for n, i in enumerate(top)]
 
 
-def choose_threshold(probs: np.ndarray, gold: list[str], intents: list[str], cap: float = 0.7) -> float:
-    """Threshold maximising validation accuracy (gold `out_of_scope` counts right when rejected).
+def choose_threshold(probs: np.ndarray, gold: list[str], intents: list[str], cap: float = 0.7,
+                     max_in_scope_loss: float = 0.01) -> float:
+    """The out-of-scope threshold, chosen on validation.
 
-    Ties (a plateau of equally good thresholds) resolve to the plateau's middle, so with no
-    out-of-scope examples the threshold sits halfway below the least confident correct answer.
+    Without out-of-scope examples: the one maximising accuracy. With them (under any of their usual
+    names, "oos" included): the one maximising in-scope accuracy + out-of-scope recall, the two
+    weighed equally whatever their counts (validation holds a few out-of-scope messages; real
+    traffic many more), among thresholds that cost at most `max_in_scope_loss` of in-scope
+    accuracy — out-of-scope recall is never bought with in-scope accuracy silently. Ties (a plateau
+    of equally good thresholds) resolve to the plateau's middle.
     """
     if len(gold) == 0:
         return 0.3
     grid = np.round(np.arange(0.0, 1.0, 0.01), 2)
+    reject = out_of_scope_label(intents)
+    oos_gold = np.array([is_out_of_scope(g) for g in gold])
     gold_arr = np.array(gold)
-    scores = np.array([(np.array(predict_with_threshold(probs, intents, float(t))) == gold_arr).mean() for t in grid])
+    right = []
+    for t in grid:
+        pred = np.array(predict_with_threshold(probs, intents, float(t), reject))
+        oos_pred = np.array([is_out_of_scope(p) for p in pred])
+        right.append(np.where(oos_gold, oos_pred, pred == gold_arr))
+    hits = np.array(right, dtype=float)  # thresholds x examples
+    if oos_gold.any() and (~oos_gold).any():
+        in_scope, oos = hits[:, ~oos_gold].mean(axis=1), hits[:, oos_gold].mean(axis=1)
+        scores = np.where(in_scope >= in_scope.max() - max_in_scope_loss - 1e-9, in_scope + oos, -np.inf)
+    else:
+        scores = hits.mean(axis=1)
     best = scores.max()
     idx = np.flatnonzero(np.isclose(scores, best))
     runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)  # contiguous stretches of the best score

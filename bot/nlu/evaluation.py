@@ -15,7 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bot.nlu.training_data import Example
-from bot.nlu.types import OUT_OF_SCOPE, Parse
+from bot.nlu.types import Parse, is_out_of_scope
 from common.timing import call_times_ms, latency_summary
 
 
@@ -39,7 +39,7 @@ def intent_metrics(gold: list[str], pred: list[str], top_pairs: int = 10) -> dic
         per[label] = prf(tp, sum(p == label != g for g, p in zip(gold, pred)), sum(g == label != p for g, p in zip(gold, pred)))
     gold_labels = sorted(set(gold))
     pairs = Counter((g, p) for g, p in zip(gold, pred) if g != p).most_common(top_pairs)
-    in_scope = [(g, p) for g, p in zip(gold, pred) if g != OUT_OF_SCOPE]
+    in_scope = [(g, p) for g, p in zip(gold, pred) if not is_out_of_scope(g)]
     return {
         "accuracy": round(float(np.mean([g == p for g, p in zip(gold, pred)])), 4) if gold else 0.0,
         "macro_f1": round(float(np.mean([per[l]["f1"] for l in gold_labels])), 4) if gold else 0.0,
@@ -66,11 +66,12 @@ def entity_metrics(gold: list[set[tuple[int, int, str]]], pred: list[set[tuple[i
 
 
 def out_of_scope_metrics(gold: list[str], pred: list[str]) -> dict[str, Any] | None:
-    if OUT_OF_SCOPE not in gold:
+    """Precision and recall of "none of the intents", whatever the data calls it ("oos", "out_of_scope")."""
+    g_oos, p_oos = [is_out_of_scope(g) for g in gold], [is_out_of_scope(p) for p in pred]
+    if not any(g_oos):
         return None
-    tp = sum(g == p == OUT_OF_SCOPE for g, p in zip(gold, pred))
-    m = prf(tp, sum(p == OUT_OF_SCOPE != g for g, p in zip(gold, pred)), sum(g == OUT_OF_SCOPE != p for g, p in zip(gold, pred)))
-    return m
+    tp = sum(g and p for g, p in zip(g_oos, p_oos))
+    return prf(tp, sum(p and not g for g, p in zip(g_oos, p_oos)), sum(g and not p for g, p in zip(g_oos, p_oos)))
 
 
 def measure_latency(parser: Parser, texts: list[str], n: int = 200) -> dict[str, float]:

@@ -26,7 +26,7 @@ from bot.nlu.extractors import CONTEXTUAL_TYPES, DEFAULT_ORDER_PATTERN, RULE_TYP
 from bot.nlu.network import JointNetwork, spans_to_tags, tag_names, tags_to_spans
 from bot.nlu.trainer import Encoded, predict_logits, train
 from bot.nlu.training_data import Example
-from bot.nlu.types import OUT_OF_SCOPE, Entity, Parse
+from bot.nlu.types import OUT_OF_SCOPE, Entity, Parse, out_of_scope_label
 from common.artifacts import read_manifest, staged, write_manifest
 from common.errors import InvalidInput
 from common.pretrained import resolve_model_path
@@ -252,7 +252,7 @@ class NLUModel:
         order = np.argsort(-probs)[:RANKING_SIZE]
         ranking = [(self.intents_[j], float(probs[j])) for j in order]
         top, conf = ranking[0]
-        intent = top if conf >= self.threshold_ else OUT_OF_SCOPE
+        intent = top if conf >= self.threshold_ else out_of_scope_label(self.intents_)
         learned = [Entity(s.start, s.end, s.entity, text[s.start:s.end], source="model", confidence=round(s.score, 4))
                    for s in tags_to_spans(text, [tuple(o) for o in offsets], tag_ids, scores, self.tags_)]
         entities = merge_entities(self.rules_.extract(text, today), learned, CONTEXTUAL_TYPES & set(self.entity_types_))

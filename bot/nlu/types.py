@@ -6,6 +6,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 OUT_OF_SCOPE = "out_of_scope"
+# Names data sets give the out-of-scope class (CLINC150 says "oos"): all mean "none of the intents".
+OUT_OF_SCOPE_ALIASES = frozenset({OUT_OF_SCOPE, "oos", "out-of-scope", "outofscope", "ood", "out_of_domain"})
+
+
+def is_out_of_scope(label: str) -> bool:
+    return label.strip().lower() in OUT_OF_SCOPE_ALIASES
+
+
+def out_of_scope_label(intents: list[str]) -> str:
+    """The label a model trained on `intents` answers when nothing fits: the data's own name for it."""
+    return next((i for i in intents if is_out_of_scope(i)), OUT_OF_SCOPE)
 
 
 @dataclass(frozen=True)
