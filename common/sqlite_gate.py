@@ -128,20 +128,17 @@ class GatedConnection(sqlite3.Connection):
 
 
 class GatedCursor(sqlite3.Cursor):
-    def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:  # type: ignore[override]
+    def _gated(self, sql: str, run: Any) -> GatedCursor:
         conn: GatedConnection = self.connection  # type: ignore[assignment]
         conn._enter(sql)
         try:
-            super().execute(sql, parameters)
+            run()
         finally:
             conn._leave_if_done()
         return self
 
+    def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:  # type: ignore[override]
+        return self._gated(sql, lambda: super(GatedCursor, self).execute(sql, parameters))
+
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> GatedCursor:  # type: ignore[override]
-        conn: GatedConnection = self.connection  # type: ignore[assignment]
-        conn._enter(sql)
-        try:
-            super().executemany(sql, seq_of_parameters)
-        finally:
-            conn._leave_if_done()
-        return self
+        return self._gated(sql, lambda: super(GatedCursor, self).executemany(sql, seq_of_parameters))
