@@ -1,4 +1,4 @@
-"""Schemathesis over /openapi.json, in-process, as anonymous, shopper (conversation token), staff,
+"""Schemathesis over /openapi.json, in-process, as anonymous, shopper (conversation token), agent, support lead,
 marketer and admin: no server error, every status code declared, every body as published."""
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def test_the_api_keeps_its_published_schema(app_settings, client, engine, monkey
                   "messages_per_conversation"):
         setattr(app_settings.rate_limit, field, 0)
     cid, shopper = start(client, "C001")
-    roles = {"anonymous": {}, "shopper": shopper, "staff": _login(client, "sam@shop.example", "staff"),
+    roles = {"anonymous": {}, "shopper": shopper, "agent": _login(client, "sam@shop.example", "agent"),
+             "support_lead": _login(client, "lee@shop.example", "support_lead"),
              "marketer": _login(client, "mia@shop.example", "marketer"), "admin": _login(client, "ada@shop.example", "admin")}
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     failures: list[str] = []
