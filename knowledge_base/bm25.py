@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from common.text import STOPWORDS
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 

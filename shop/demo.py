@@ -22,8 +22,18 @@ from tqdm import tqdm
 
 from common.errors import Conflict, InvalidInput
 from shop.demo_catalog import (
-    COMPLEMENTS, COUNTRIES, CURRENCY, EMAIL_DOMAINS, SEASONS, SHOP_NAME, Catalog, CatalogProduct, Country,
-    ascii_name, build_catalog, tracking_number,
+    COMPLEMENTS,
+    COUNTRIES,
+    CURRENCY,
+    EMAIL_DOMAINS,
+    SEASONS,
+    SHOP_NAME,
+    Catalog,
+    CatalogProduct,
+    Country,
+    ascii_name,
+    build_catalog,
+    tracking_number,
 )
 from shop.tables import Customer, Order, OrderLine, OrderStatus, Product
 

@@ -7,8 +7,8 @@ structured entities; a calibrated threshold turns unclear messages into `out_of_
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import random
 import threading
 import time
