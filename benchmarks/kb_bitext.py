@@ -28,11 +28,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.timing import call_times_ms, latency_summary  # noqa: E402
 from knowledge_base import evaluation as ev  # noqa: E402
 from knowledge_base.building import default_sources  # noqa: E402
 from knowledge_base.embedder import Embedder  # noqa: E402
 from knowledge_base.index import KnowledgeBase  # noqa: E402
-from common.timing import call_times_ms, latency_summary  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "bitext"
 OUT = ROOT / "benchmarks" / "out"

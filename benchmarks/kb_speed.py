@@ -27,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common.timing import call_times_ms, latency_summary  # noqa: E402
 from knowledge_base.bm25 import BM25  # noqa: E402
 from knowledge_base.building import default_sources  # noqa: E402
 from knowledge_base.chunking import Passage  # noqa: E402
@@ -34,7 +35,6 @@ from knowledge_base.documents import load_documents  # noqa: E402
 from knowledge_base.embedder import Embedder  # noqa: E402
 from knowledge_base.index import KnowledgeBase  # noqa: E402
 from knowledge_base.vector_index import VectorIndex  # noqa: E402
-from common.timing import call_times_ms, latency_summary  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 BASELINE_BUILD = {"batch_size": 32, "max_seq_length": None}  # the settings before issue 4

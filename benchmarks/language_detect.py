@@ -29,8 +29,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.language import (DEFAULT_CANDIDATES, DEFAULT_MIN_CONFIDENCE, DEFAULT_MIN_LETTERS,  # noqa: E402
-                          DEFAULT_MIN_MARGIN, LanguageDetector, decide, letters_of)
+from bot.language import (  # noqa: E402
+    DEFAULT_CANDIDATES,
+    DEFAULT_MIN_CONFIDENCE,
+    DEFAULT_MIN_LETTERS,
+    DEFAULT_MIN_MARGIN,
+    LanguageDetector,
+    decide,
+    letters_of,
+)
 from common.timing import call_times_ms, latency_summary  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "language_messages.yml"

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot import care_actions, order_actions  # noqa: F401  (they register the actions)
 from bot import events as ev
-from bot.address import parse_address
 from bot.actions import ACTIONS, TALK_TO_PERSON, Action, Outcome, yes_no
+from bot.address import parse_address
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse

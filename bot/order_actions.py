@@ -7,7 +7,7 @@ Nothing here changes the shop without an explicit "yes" to a question that summa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.actions import Outcome, action, yes_no
 from bot.address import ParsedAddress, parse_address
@@ -29,7 +29,7 @@ REFUSED = {"cancel_order": "cannot_cancel", "return_order": "cannot_return", "ch
 NOT_A_REASON = frozenset("yes no ok okay sure yeah nope maybe idk dunno hmm what why".split())
 
 
-def _values(order: OrderView) -> dict[str, str]:
+def _values(order: OrderView) -> dict[str, Any]:
     from bot.dialogue import order_values
 
     return order_values(order)

@@ -7,8 +7,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -134,8 +135,8 @@ class TranscriptStore:
             values: dict[str, object] = {"last_seq": first + len(events) - 1, "last_event_at": now}
             if status:
                 values["status"] = status
-            result = session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id,
-                                                                   ConversationRow.last_seq == conv.last_seq).values(**values))
+            result = cast(CursorResult[Any], session.execute(update(ConversationRow).where(
+                ConversationRow.id == conversation_id, ConversationRow.last_seq == conv.last_seq).values(**values)))
             if result.rowcount != 1:  # someone appended between our read and write (SQLite has no row locks)
                 raise IntegrityError("concurrent append", None, Exception("seq race"))
             session.add_all(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -13,10 +13,10 @@ from cli.context import fail, run_or_fail, session_factory, settings, write_repo
 app = typer.Typer(help="Churn risk: train on order histories, evaluate against baselines, score the shop's customers.", no_args_is_help=True)
 
 TransactionsOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--transactions", help="Transactions CSV (customer_id, ordered_at, amount; optional order_id, product_id, quantity, status)."),
 ]
-HorizonOpt = Annotated[Optional[int], typer.Option("--horizon-days", min=1, max=730, help="Days without a purchase that count as churn (default: the KEEPCART_RETENTION__HORIZON_DAYS setting).")]
+HorizonOpt = Annotated[int | None, typer.Option("--horizon-days", min=1, max=730, help="Days without a purchase that count as churn (default: the KEEPCART_RETENTION__HORIZON_DAYS setting).")]
 
 
 def _load(transactions: Path | None):  # type: ignore[no-untyped-def]
@@ -36,15 +36,15 @@ def _fmt(metrics: dict[str, Any]) -> str:
 
 @app.command("train")
 def train_cmd(
-    out: Annotated[Optional[Path], typer.Option("--out", help="Artifact directory to write (default: <data_dir>/models/churn).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Artifact directory to write (default: <data_dir>/models/churn).")] = None,
     transactions: TransactionsOpt = None,
-    cutoff: Annotated[Optional[str], typer.Option("--cutoff", help="Last day of history of the latest training window (YYYY-MM-DD); its labels use the following horizon. Default: horizon days before the last order.")] = None,
+    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Last day of history of the latest training window (YYYY-MM-DD); its labels use the following horizon. Default: horizon days before the last order.")] = None,
     horizon_days: HorizonOpt = None,
     windows: Annotated[int, typer.Option("--windows", min=1, max=52, help="Cutoff windows stacked for training, stepping back from the latest training cutoff (--cutoff or --eval-cutoff).")] = 4,
     window_step_days: Annotated[int, typer.Option("--window-step-days", min=1, max=365, help="Days between consecutive training cutoffs.")] = 14,
     horizon_auto: Annotated[bool, typer.Option("--horizon-auto", help="Derive the horizon from the shop's gaps between purchases (80th percentile, whole weeks, 30-365 days) instead of --horizon-days.")] = False,
     eval_cutoff: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--eval-cutoff", help="Evaluation cutoff (YYYY-MM-DD) you will evaluate at: the latest training window then ends one horizon before it, so every training label window closes by that cutoff (no overlap). Replaces --cutoff."),
     ] = None,
 ) -> None:
@@ -91,7 +91,7 @@ def evaluate_cmd(
     cutoff: Annotated[str, typer.Option("--cutoff", help="Last day of history (YYYY-MM-DD); labels come from the following horizon.")],
     report: Annotated[Path, typer.Option("--report", help="JSON report to write: roc_auc, pr_auc, brier, lift_at_10pct and the baselines'.")],
     horizon_days: HorizonOpt = None,
-    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per customer: customer_id, probability, label.")] = None,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Also write one JSON line per customer: customer_id, probability, label.")] = None,
 ) -> None:
     """Score customers active before the cutoff, compare with recency, RFM logistic regression and BG/NBD."""
     from retention_model.churn import ChurnModel
@@ -115,8 +115,8 @@ def evaluate_cmd(
 
 @app.command("score")
 def score_cmd(
-    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Churn artifact directory (default: <data_dir>/models/churn).")] = None,
-    now: Annotated[Optional[str], typer.Option("--now", help="Score as of this UTC time (ISO 8601; default: the current time).")] = None,
+    model_dir: Annotated[Path | None, typer.Option("--model", help="Churn artifact directory (default: <data_dir>/models/churn).")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Score as of this UTC time (ISO 8601; default: the current time).")] = None,
 ) -> None:
     """Score every customer in the shop database who has ordered and store risk, value and reasons for the bot."""
     from retention_model.churn import ChurnModel

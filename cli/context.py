@@ -7,9 +7,9 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
-from functools import cache
 
 import typer
 from sqlalchemy import Engine

@@ -12,7 +12,8 @@ app = typer.Typer(help="Database schema: create or upgrade the tables.", no_args
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
     """Create or upgrade the database schema to the latest version (safe to run repeatedly)."""
-    from common.migrate import current_revision, upgrade as do_upgrade
+    from common.migrate import current_revision
+    from common.migrate import upgrade as do_upgrade
 
     engine = context.engine()
     before = current_revision(engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,8 +13,8 @@ from cli.context import fail, run_or_fail, settings, write_report
 app = typer.Typer(help="Help-centre knowledge base: index articles and FAQs, search them, measure answers.",
                   no_args_is_help=True)
 
-IndexDir = Annotated[Optional[Path], typer.Option("--index", help="Index directory made by `keepcart kb index` (default: the one the server loads, <data_dir>/kb_index).")]
-ModelOpt = Annotated[Optional[str], typer.Option(
+IndexDir = Annotated[Path | None, typer.Option("--index", help="Index directory made by `keepcart kb index` (default: the one the server loads, <data_dir>/kb_index).")]
+ModelOpt = Annotated[str | None, typer.Option(
     "--model", help="sentence-transformers model name or path. For an existing index the default is the model "
                     "it was built with; a different one is refused.")]
 
@@ -45,7 +45,7 @@ def _open(index: Path | None, model: str | None):  # type: ignore[no-untyped-def
 def index_cmd(
     source: Annotated[list[Path], typer.Option("--source", help="Markdown article, FAQ file (.csv/.json/.jsonl) or a folder of them; repeatable.")],
     out: Annotated[Path, typer.Option("--out", help="Directory to write the index to (replaced once the new one is complete).")],
-    model: Annotated[Optional[str], typer.Option("--model", help="Embedding model (default: the KEEPCART_KB__EMBEDDING_MODEL setting).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Embedding model (default: the KEEPCART_KB__EMBEDDING_MODEL setting).")] = None,
     hnsw: Annotated[bool, typer.Option("--hnsw", help="Use an approximate HNSW index (for ~100k+ passages) instead of exact search.")] = False,
 ) -> None:
     """Read, chunk and embed the sources into a FAISS + BM25 index. Any bad file or row fails the build."""
@@ -73,7 +73,7 @@ def search_cmd(
     index: IndexDir = None,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="Documents to show.")] = 5,
     model: ModelOpt = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="The query's ISO 639-1 language: search the documents in it (when the index has some).")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="The query's ISO 639-1 language: search the documents in it (when the index has some).")] = None,
 ) -> None:
     """Print the best passage of the k best documents with fused, dense and BM25 scores, then the answer."""
     kb = _open(index, model)
@@ -123,7 +123,7 @@ def remove_cmd(
 def evaluate_cmd(
     queries: Annotated[Path, typer.Option("--queries", help="CSV query,doc_id; an empty doc_id means 'should not be answered'; a|b accepts either.")],
     report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
-    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per query: query, gold, ranked ids with scores, answered.")] = None,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Also write one JSON line per query: query, gold, ranked ids with scores, answered.")] = None,
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Refit the answer threshold on these queries and save it in the index manifest.")] = False,
     max_wrong_rate: Annotated[float, typer.Option("--max-wrong-rate", min=0.0, max=1.0, help="With --calibrate: the largest share of wrong answers among answers given.")] = 0.05,
     model: ModelOpt = None,
@@ -154,11 +154,11 @@ def evaluate_cmd(
 
 @app.command("gaps")
 def gaps_cmd(
-    index: Annotated[Optional[Path], typer.Option("--index", help="Index to re-check the questions against (default: the one the server loads).")] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="Index to re-check the questions against (default: the one the server loads).")] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Look at questions asked in the last N days.")] = 30,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Groups to print.")] = 20,
     similarity: Annotated[float, typer.Option("--similarity", min=0.5, max=1.0, help="Cosine from which two wordings count as one question (0.75: paraphrases such as 'student discount' / 'discounts for students' join, 'ship to Mars' / 'ship to Norway' do not).")] = 0.75,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Also write every group as JSON.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write every group as JSON.")] = None,
 ) -> None:
     """Shoppers' policy questions the help centre could not answer, grouped by meaning, most asked first.
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from cli import churn as churn_cmd
 from cli import db as db_cmd
-from cli import nlu as nlu_cmd
-from cli import kb as kb_cmd
 from cli import demo as demo_cmd
+from cli import kb as kb_cmd
+from cli import keys as keys_cmd
+from cli import nlu as nlu_cmd
+from cli import offers as offers_cmd
+from cli import privacy as privacy_cmd
+from cli import recommend as recommend_cmd
 from cli import serve as serve_cmd
 from cli import shop as shop_cmd
-from cli import users as users_cmd
-from cli import offers as offers_cmd
-from cli import churn as churn_cmd
-from cli import recommend as recommend_cmd
-from cli import privacy as privacy_cmd
-from cli import keys as keys_cmd
 from cli import test_conversations as test_cmd
+from cli import users as users_cmd
 
 app = typer.Typer(
     help="Keepcart: a self-hosted customer-service chatbot and retention agent for online shops.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,17 +16,17 @@ app = typer.Typer(help="Train and evaluate the intent + entity model (NLU).", no
 def train(
     data: Annotated[list[Path], typer.Option("--data", help="Training file(s): annotated .yml/.yaml, CSV text,intent, or JSONL {text,intent,entities}. Repeat for several.")],
     out: Annotated[Path, typer.Option("--out", help="Artifact directory to write (model.safetensors, tokenizer, labels, calibration, manifest.json).")],
-    base_model: Annotated[Optional[str], typer.Option("--base-model", help="Hugging Face name or local path of the encoder to fine-tune (default: setting KEEPCART_NLU__BASE_MODEL).")] = None,
+    base_model: Annotated[str | None, typer.Option("--base-model", help="Hugging Face name or local path of the encoder to fine-tune (default: setting KEEPCART_NLU__BASE_MODEL).")] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Most passes over the data; early stopping on the validation split may stop sooner.")] = 12,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same data, seed and machine give the same model.")] = 13,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Messages per training step.")] = 32,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="Learning rate of the encoder (the two heads learn 20x faster).")] = 1e-4,
     validation_split: Annotated[float, typer.Option("--validation-split", min=0.0, max=0.5, help="Share of each intent held out for early stopping, calibration and the out-of-scope threshold (0 disables them).")] = 0.1,
-    max_minutes: Annotated[Optional[float], typer.Option("--max-minutes", min=0.1, help="Stop training after this many minutes and keep the best epoch so far.")] = None,
-    max_length: Annotated[Optional[int], typer.Option("--max-length", min=8, max=512, help="Tokens kept per message (default: setting KEEPCART_NLU__MAX_LENGTH).")] = None,
-    order_pattern: Annotated[Optional[str], typer.Option("--order-pattern", help="Regex for the shop's order numbers (default: 10 digits starting with 10).")] = None,
+    max_minutes: Annotated[float | None, typer.Option("--max-minutes", min=0.1, help="Stop training after this many minutes and keep the best epoch so far.")] = None,
+    max_length: Annotated[int | None, typer.Option("--max-length", min=8, max=512, help="Tokens kept per message (default: setting KEEPCART_NLU__MAX_LENGTH).")] = None,
+    order_pattern: Annotated[str | None, typer.Option("--order-pattern", help="Regex for the shop's order numbers (default: 10 digits starting with 10).")] = None,
     rule_entities: Annotated[str, typer.Option("--rule-entities", help="Regex extractors to run: 'auto' (those of order_id, email, amount, date that the data annotates), 'none', or a comma list.")] = "auto",
-    more_files: Annotated[Optional[list[Path]], typer.Argument(help="More training files, so that `--data a.yml b.yml` (e.g. a shell glob) works.", show_default=False)] = None,
+    more_files: Annotated[list[Path] | None, typer.Argument(help="More training files, so that `--data a.yml b.yml` (e.g. a shell glob) works.", show_default=False)] = None,
 ) -> None:
     """Fine-tune the encoder with an intent head and an entity (BIO) head, calibrate, save the artifact."""
     from bot.nlu.recipes import train_nlu
@@ -57,7 +57,7 @@ def evaluate(
     model: Annotated[Path, typer.Option("--model", help="Artifact directory written by `keepcart nlu train`.")],
     data: Annotated[Path, typer.Option("--data", help="Labelled test file (.yml/.yaml, .csv or .jsonl).")],
     report: Annotated[Path, typer.Option("--report", help="Where to write the JSON report.")],
-    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per example (gold and predicted intent, confidence, ranking, entities).")] = None,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Also write one JSON line per example (gold and predicted intent, confidence, ranking, entities).")] = None,
     quantize: Annotated[bool, typer.Option("--quantize/--no-quantize", help="Score the dynamic int8 version of the model.")] = False,
 ) -> None:
     """Score a trained model: accuracy, macro-F1, per-intent and per-entity figures, out-of-scope, latency."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,7 +22,7 @@ OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Column holding the o
 def train(
     data: DataOpt, treatment: TreatmentOpt, outcome: OutcomeOpt,
     out: Annotated[Path, typer.Option("--out", help="Artifact directory to write.")],
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="A column that is not a feature (e.g. an id); repeatable.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="A column that is not a feature (e.g. an id); repeatable.")] = None,
 ) -> None:
     """Fit every candidate learner, keep the one with the best cross-validated Qini on this file, save it."""
     from retention_model.uplift.recipes import train_csv
@@ -57,7 +57,7 @@ def evaluate(
     model: Annotated[Path, typer.Option("--model", help="Artifact directory made by `keepcart offers uplift train`.")],
     data: DataOpt, treatment: TreatmentOpt, outcome: OutcomeOpt,
     report: Annotated[Path, typer.Option("--report", help="JSON report: qini_coefficient, auuc, uplift_at.{10,20,30}pct vs random.")],
-    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per row: row, uplift, treatment, outcome.")] = None,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Also write one JSON line per row: row, uplift, treatment, outcome.")] = None,
 ) -> None:
     """Qini coefficient, AUUC and uplift in the top 10/20/30 % against random targeting, on held-out experiment data."""
     from retention_model.uplift.recipes import evaluate_csv, fmt_report
@@ -75,7 +75,7 @@ def evaluate(
 def fit_shop(
     retention_days: Annotated[int, typer.Option("--retention-days", min=1, max=365, help="Outcome: bought again within this many days after the exposure.")] = 30,
     min_per_group: Annotated[int, typer.Option("--min-per-group", min=20, help="Matured offer and hold-out exposures needed (each) before rules may target by uplift.")] = 200,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Artifact directory (default: <data_dir>/models/offer_uplift, where the offer agent reads it).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Artifact directory (default: <data_dir>/models/offer_uplift, where the offer agent reads it).")] = None,
 ) -> None:
     """Learn the shop's uplift model from its own offers and hold-outs (run it nightly, after `keepcart churn score`)."""
     from datetime import UTC, datetime

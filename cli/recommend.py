@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,10 +18,10 @@ def evaluate_cmd(
     cutoff: Annotated[str, typer.Option("--cutoff", help="Last day of training history (YYYY-MM-DD); targets are products a known customer first buys after it.")],
     report: Annotated[Path, typer.Option("--report", help="JSON report to write: hit_rate, ndcg and the baselines'.")],
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Length of each ranked list (full ranking over all products).")] = 10,
-    horizon_days: Annotated[Optional[int], typer.Option("--horizon-days", min=1, help="Only count purchases within this many days after the cutoff (default: all later purchases).")] = None,
-    products: Annotated[Optional[Path], typer.Option("--products", help="Optional products CSV (product_id, name; optional category, description, repeat_purchase) for text similarity.")] = None,
-    text_model: Annotated[Optional[str], typer.Option("--text-model", help="sentence-transformers model for product texts (default: all-MiniLM-L6-v2 when --products is given).")] = None,
-    predictions: Annotated[Optional[Path], typer.Option("--predictions", help="Also write one JSON line per customer: customer_id, recommended, bought.")] = None,
+    horizon_days: Annotated[int | None, typer.Option("--horizon-days", min=1, help="Only count purchases within this many days after the cutoff (default: all later purchases).")] = None,
+    products: Annotated[Path | None, typer.Option("--products", help="Optional products CSV (product_id, name; optional category, description, repeat_purchase) for text similarity.")] = None,
+    text_model: Annotated[str | None, typer.Option("--text-model", help="sentence-transformers model for product texts (default: all-MiniLM-L6-v2 when --products is given).")] = None,
+    predictions: Annotated[Path | None, typer.Option("--predictions", help="Also write one JSON line per customer: customer_id, recommended, bought.")] = None,
 ) -> None:
     """Fit on purchases up to the cutoff and rank every product for each known customer."""
     from retention_model.evaluation import evaluate_recommender
@@ -48,10 +48,10 @@ def evaluate_cmd(
 
 @app.command("show")
 def show_cmd(
-    customer: Annotated[Optional[str], typer.Option("--customer", help="Recommend for this customer id.")] = None,
-    similar_to: Annotated[Optional[str], typer.Option("--similar-to", help="Products similar to this product id.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Recommend for this customer id.")] = None,
+    similar_to: Annotated[str | None, typer.Option("--similar-to", help="Products similar to this product id.")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many products.")] = 5,
-    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Recommender artifact (default: <data_dir>/models/recommender, written by `keepcart demo` or the shop pipeline).")] = None,
+    model_dir: Annotated[Path | None, typer.Option("--model", help="Recommender artifact (default: <data_dir>/models/recommender, written by `keepcart demo` or the shop pipeline).")] = None,
 ) -> None:
     """What the recommender suggests for a shopper, or as "similar to this product", with product names."""
     from cli.context import session_factory, settings

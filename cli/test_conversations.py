@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,15 +25,15 @@ app = typer.Typer(help="Test Keepcart as a shop would: conversations with expect
 
 @app.command("conversations")
 def conversations(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Story files or folders (default: the stories shipped with Keepcart)")] = None,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Also write the results as JSON")] = None,
-    url: Annotated[Optional[str], typer.Option("--url", help="Play over HTTP against this running server, e.g. http://127.0.0.1:8000")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory of the shop (default: as every command resolves it)")] = None,
-    known_failures: Annotated[Optional[Path], typer.Option("--known-failures", exists=True, dir_okay=False,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Story files or folders (default: the stories shipped with Keepcart)")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the results as JSON")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Play over HTTP against this running server, e.g. http://127.0.0.1:8000")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory of the shop (default: as every command resolves it)")] = None,
+    known_failures: Annotated[Path | None, typer.Option("--known-failures", exists=True, dir_okay=False,
                                                            help="Story names expected to fail, one a line: reported, not counted as failures")] = None,
-    only: Annotated[Optional[str], typer.Option("--only", help="Play only stories whose name contains this text")] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Play only stories whose name contains this text")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every story, not only failures")] = False,
-    write_known_failures: Annotated[Optional[Path], typer.Option(
+    write_known_failures: Annotated[Path | None, typer.Option(
         "--write-known-failures", help="Write the names of the stories that failed in this run to this file (review its diff)")] = None,
 ) -> None:
     """Play conversation stories; exit 1 when a story fails (not listed as known), 2 for a malformed story file."""

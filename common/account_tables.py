@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,4 +50,4 @@ class AuditEntry(Base):
     actor_email: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(200), doc="what it was done to: conversation id, rule id, ...")
-    detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

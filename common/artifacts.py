@@ -11,12 +11,12 @@ import json
 import platform
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from common.errors import InvalidInput
 
@@ -119,7 +119,7 @@ def read_manifest(directory: Path, kind: str | None = None) -> dict[str, Any]:
     path = Path(directory) / MANIFEST
     if not path.exists():
         raise InvalidInput(f"{directory}: not a Keepcart artifact (no {MANIFEST})")
-    manifest = json.loads(path.read_text())
+    manifest: dict[str, Any] = json.loads(path.read_text())
     if kind is not None and manifest.get("kind") != kind:
         raise InvalidInput(f"{directory}: is a {manifest.get('kind')!r} artifact, expected {kind!r}")
     changed = version_mismatches(manifest.get("versions") or {})

@@ -7,8 +7,9 @@ only a write shows it. The probe writes one row and rolls it back, so it leaves 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from common.rate_limits import RateCounter
@@ -19,7 +20,8 @@ def write_problem(engine: Engine) -> str | None:
     try:
         with engine.connect() as conn:
             with conn.begin() as tx:
-                conn.execute(RateCounter.__table__.insert().values(key="health-probe", count=0, expires_at=datetime.now(UTC)))
+                table = cast(Table, RateCounter.__table__)
+                conn.execute(table.insert().values(key="health-probe", count=0, expires_at=datetime.now(UTC)))
                 tx.rollback()
     except SQLAlchemyError as exc:
         return _first_line(exc)

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Engine, Integer, String, delete, text
+from sqlalchemy import Engine, Integer, String, Table, delete, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import Base, UTCDateTime
@@ -60,26 +60,28 @@ class SqlCounter:
         self.clock = clock
         self._next_cleanup = 0.0
         self._postgres = engine.dialect.name == "postgresql"
+        self._insert: Any  # the dialect's insert(), which has on_conflict_do_update
         if self._postgres:
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
             self.engine = engine
+            self._insert = postgresql_insert
         else:
-            from sqlalchemy.dialects.sqlite import insert
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
             self.engine = _unsynced_sqlite(engine)
-        self._insert: Any = insert
+            self._insert = sqlite_insert
 
     def increment(self, keys: list[str], ttl: int) -> dict[str, int]:
         now = self.clock()
         expires = datetime.fromtimestamp(now + ttl, UTC)
-        table = RateCounter.__table__
+        table = cast(Table, RateCounter.__table__)
         stmt = self._insert(table).values([{"key": k, "count": 1, "expires_at": expires} for k in keys])
         stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"count": table.c.count + 1})
         with self.engine.begin() as conn:
             if self._postgres:  # a lost count after a crash is harmless: do not wait for the WAL flush
                 conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            counts = {row.key: row.count for row in conn.execute(stmt.returning(table.c.key, table.c.count))}
+            counts = {key: count for key, count in conn.execute(stmt.returning(table.c.key, table.c.count))}
             if now >= self._next_cleanup:
                 self._next_cleanup = now + 60
                 conn.execute(delete(table).where(table.c.expires_at < datetime.fromtimestamp(now, UTC)))

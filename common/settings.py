@@ -7,7 +7,6 @@ fails when one is missing there.
 from __future__ import annotations
 
 import re
-
 import secrets
 from pathlib import Path
 from typing import Literal

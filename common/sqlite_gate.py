@@ -137,8 +137,8 @@ class GatedCursor(sqlite3.Cursor):
             conn._leave_if_done()
         return self
 
-    def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:
         return self._gated(sql, lambda: super(GatedCursor, self).execute(sql, parameters))
 
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> GatedCursor:  # type: ignore[override]
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> GatedCursor:
         return self._gated(sql, lambda: super(GatedCursor, self).executemany(sql, seq_of_parameters))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 
-def latency_summary(times_ms: Sequence[float]) -> dict[str, float]:
+def latency_summary(times_ms: Sequence[float] | np.ndarray) -> dict[str, float]:
     """p50, p99 and mean (ms) of per-call timings, plus how many calls were timed."""
     values = np.asarray(times_ms, dtype=float)
     if values.size == 0:

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from common.text import STOPWORDS
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -53,11 +54,13 @@ class BM25:
 
     @property
     def size(self) -> int:
-        return self.tf_.shape[0]
+        return int(self.tf_.shape[0])
 
     def add(self, texts: list[str]) -> BM25:
         """Append one row per text, growing the vocabulary."""
-        rows, cols, vals = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[int] = []
         for r, text in enumerate(texts):
             counts: dict[int, int] = {}
             for token in tokenize(text):

@@ -206,7 +206,7 @@ def _faq_entry(row: dict[str, Any], path: str, line: int, stem: str) -> Document
     question = row.get("question")
     answer = row.get("answer")
     missing = [k for k, v in (("question", question), ("answer", answer)) if not isinstance(v, str) or not v.strip()]
-    if missing:
+    if missing or not isinstance(question, str) or not isinstance(answer, str):
         raise DataFileError(path, line, f"empty or missing {' and '.join(missing)}")
     raw_id = row.get("id")
     doc_id = _clean_id(raw_id, path, line) if raw_id not in (None, "") else f"{stem}-{slug(question)}"
@@ -271,7 +271,7 @@ def parse_faq_json(text: str, path: str, stem: str, lines: bool = False) -> list
 def _entries_key(whole: Any, path: str) -> str:
     """The key of the list of entries in an object: "faqs", or its only list (exports name it
     "questions", "items", "data"...)."""
-    lists = [key for key, value in whole.items() if isinstance(value, list)] if isinstance(whole, dict) else []
+    lists: list[str] = [key for key, value in whole.items() if isinstance(value, list)] if isinstance(whole, dict) else []
     if "faqs" in lists:
         return "faqs"
     if len(lists) == 1:
@@ -294,7 +294,8 @@ def _json_entries(text: str, path: str) -> list[tuple[int, Any]]:
         if found is None:  # the key is written with escapes: line numbers cannot be kept, entries can
             return [(1, entry) for entry in whole[key]]
         start = found.end() - 1
-    decoder, pos, out = json.JSONDecoder(), start + 1, []
+    decoder, pos = json.JSONDecoder(), start + 1
+    out: list[tuple[int, Any]] = []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1

@@ -61,7 +61,10 @@ class Embedder:
         self._model = SentenceTransformer(resolve_model_path(model_name), device=device)
         self._lock = threading.Lock()
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension: int = int(dimension())  # the name changed in sentence-transformers 6
+        size = dimension()  # the name changed in sentence-transformers 6
+        if size is None:
+            raise ValueError(f"{model_name}: the model does not tell its embedding dimension")
+        self.dimension: int = int(size)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False,
                max_seq_length: int | None = None) -> np.ndarray:

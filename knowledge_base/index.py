@@ -117,8 +117,8 @@ class KnowledgeBase:
 
     def _reindex(self) -> None:
         self._rows = {vid: row for row, vid in enumerate(self.vector_ids_)}
-        self._lead: dict[str, int] = {}  # each document's first section: its overview
-        self._sections: dict[str, list[int]] = {}  # each document's sections, in order
+        self._lead = {}  # each document's first section: its overview
+        self._sections = {}  # each document's sections, in order
         for row, passage in enumerate(self.passages_):
             if passage.kind == "section":
                 self._lead.setdefault(passage.doc_id, row)
@@ -202,14 +202,15 @@ class KnowledgeBase:
             keep[only] = True
             raw, lexical = np.where(keep, raw, 0).astype(np.float32), np.where(keep, lexical, 0).astype(np.float32)
         if fusion != "dense" and lexical.any():
-            top = np.argpartition(-raw, min(n, len(raw)) - 1)[:n]
-            missing = [int(r) for r in top if raw[r] > 0 and int(r) not in dense]
+            best_rows = np.argpartition(-raw, min(n, len(raw)) - 1)[:n]
+            missing = [int(r) for r in best_rows if raw[r] > 0 and int(r) not in dense]
             if missing:
                 vecs = self.vectors_.vectors(np.asarray([self.vector_ids_[r] for r in missing]))
                 dense.update(zip(missing, (vecs @ qvec).tolist()))
         cand = np.fromiter(dense, dtype=np.int64)
         d = np.fromiter(dense.values(), dtype=np.float32)
         lex = lexical[cand]
+        fused: np.ndarray
         if fusion == "dense":
             fused = d
         elif fusion == "bm25":
@@ -257,6 +258,7 @@ class KnowledgeBase:
         rows = self._sections.get(doc_id, [])
         if len(rows) < 2:
             return lead
+        assert self.vectors_ is not None  # search() returns before this without vectors
         scores = self.vectors_.vectors(np.asarray([self.vector_ids_[r] for r in rows])) @ qvec
         top = int(np.argmax(scores))
         lead_score = float(scores[rows.index(lead)]) if lead in rows else float("-inf")

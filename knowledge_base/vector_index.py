@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -25,17 +26,18 @@ class VectorIndex:
             raise ValueError(f"unknown index kind {kind!r}")
         self.dimension, self.kind, self.hnsw_m, self.ef_search = dimension, kind, hnsw_m, ef_search
         if kind == FLAT:
-            base = faiss.IndexFlatIP(dimension)
+            base: faiss.Index = faiss.IndexFlatIP(dimension)
         else:
-            base = faiss.IndexHNSWFlat(dimension, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            base.hnsw.efConstruction = 80
+            hnsw = faiss.IndexHNSWFlat(dimension, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = 80
+            base = hnsw
         self._index = faiss.IndexIDMap2(base)
         self._configure()
         self.removed_: set[int] = set()
 
     def _configure(self) -> None:
         if self.kind == HNSW:
-            faiss.downcast_index(self._index.index).hnsw.efSearch = self.ef_search
+            cast(faiss.IndexHNSWFlat, faiss.downcast_index(self._index.index)).hnsw.efSearch = self.ef_search
 
     @property
     def size(self) -> int:
@@ -52,7 +54,8 @@ class VectorIndex:
         if not ids:
             return
         if self.kind == FLAT:
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+            # faiss's stubs accept only an IDSelector here; its Python wrapper also takes an array of ids.
+            self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
         else:
             self.removed_.update(int(i) for i in ids)
 
@@ -67,10 +70,14 @@ class VectorIndex:
         threads = faiss.omp_get_max_threads()
         if len(queries) <= 4:
             faiss.omp_set_num_threads(1)  # OpenMP start-up costs more than a single query; 3x faster measured
-        params = None
+        params: faiss.SearchParameters | None = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = faiss.SearchParametersHNSW(sel=selector) if self.kind == HNSW else faiss.SearchParameters(sel=selector)
+            # faiss's stubs lack SearchParametersHNSW and the keyword arguments its Python wrapper accepts.
+            if self.kind == HNSW:
+                params = faiss.SearchParametersHNSW(sel=selector)  # type: ignore[attr-defined]
+            else:
+                params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         try:
             scores, ids = self._index.search(queries, fetch, params=params)
         finally:
@@ -97,7 +104,7 @@ class VectorIndex:
     def load(cls, directory: Path) -> VectorIndex:
         meta = json.loads((directory / "vectors.json").read_text())
         index = cls(meta["dimension"], meta["kind"], meta["hnsw_m"], meta["ef_search"])
-        index._index = faiss.read_index(str(directory / "vectors.faiss"))
+        index._index = cast(faiss.IndexIDMap2, faiss.read_index(str(directory / "vectors.faiss")))  # read_index downcasts
         index._configure()
         index.removed_ = set(meta["removed"])
         if index._index.d != index.dimension:

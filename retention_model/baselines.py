@@ -11,7 +11,7 @@ Stored as plain JSON coefficients.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,13 @@ BASELINES = ("recency", "frequency", "rfm_logistic", "bgnbd")
 
 def _inputs(name: str, X: pd.DataFrame) -> np.ndarray:
     if name == "recency":
-        return np.log1p(X[["recency_days"]].to_numpy())
+        return cast(np.ndarray, np.log1p(X[["recency_days"]].to_numpy()))
     if name == "frequency":
-        return np.log1p(X[["n_orders"]].to_numpy())
+        return cast(np.ndarray, np.log1p(X[["n_orders"]].to_numpy()))
     if name == "rfm_logistic":
         return np.column_stack([np.log1p(X["recency_days"]), np.log1p(X["n_orders"]), np.log1p(X["spend_total"].clip(lower=0))])
     if name == "bgnbd":
-        return np.log1p(X[["bg_expected_purchases"]].to_numpy())
+        return cast(np.ndarray, np.log1p(X[["bg_expected_purchases"]].to_numpy()))
     raise ValueError(name)
 
 
@@ -45,11 +45,11 @@ def fit_baselines(X: pd.DataFrame, y: np.ndarray, names: tuple[str, ...] = BASEL
 
 def baseline_logit(name: str, params: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
     Z = (_inputs(name, X) - np.asarray(params["mean"])) / np.asarray(params["std"])
-    return Z @ np.asarray(params["coef"]) + params["intercept"]
+    return cast(np.ndarray, Z @ np.asarray(params["coef"]) + params["intercept"])
 
 
 def predict_baseline(name: str, params: dict[str, Any], X: pd.DataFrame) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-baseline_logit(name, params, X)))
+    return cast(np.ndarray, 1.0 / (1.0 + np.exp(-baseline_logit(name, params, X))))
 
 
 def oof_logit(name: str, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:

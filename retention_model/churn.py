@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -38,15 +38,19 @@ SKOPS_ALLOWED = {"sklearn.ensemble._hist_gradient_boosting", "sklearn._loss", "n
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    return cast(np.ndarray, np.log(p / (1 - p)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return cast(np.ndarray, 1.0 / (1.0 + np.exp(-z)))
 
 
 class ChurnModel:
     """P(no purchase within `horizon_days`) for every customer with a purchase before the cutoff."""
+
+    oof_auc_: dict[str, float]  # set by _fit()
+    parts_: dict[str, dict[str, Any]]  # set by _fit() and load()
+    manifest_: dict[str, Any]  # set by load()
 
     def __init__(
         self,
@@ -108,7 +112,7 @@ class ChurnModel:
     def _linear_inputs(self, X: pd.DataFrame) -> np.ndarray:
         Z = signed_log(X, self.features_)
         Z = np.where(np.isnan(Z), self.log_fill_, Z)
-        return (Z - self.log_mean_) / self.log_std_
+        return cast(np.ndarray, (Z - self.log_mean_) / self.log_std_)
 
     def fit(self, tx: Transactions, cutoffs: list[pd.Timestamp], progress: bool = False) -> ChurnModel:
         """Build every window, fit trees and the linear part, stack them on out-of-fold predictions."""

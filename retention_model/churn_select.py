@@ -15,7 +15,7 @@ window is never looked at.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -42,7 +42,7 @@ def fit_parts(Z: np.ndarray, y: np.ndarray, features: list[str]) -> dict[str, di
 
 
 def part_logit(part: dict[str, Any], Z: np.ndarray) -> np.ndarray:
-    return Z[:, part["columns"]] @ np.asarray(part["coef"]) + float(part["intercept"])
+    return cast(np.ndarray, Z[:, part["columns"]] @ np.asarray(part["coef"]) + float(part["intercept"]))
 
 
 def safe_auc(y: np.ndarray, score: np.ndarray) -> float:

@@ -9,6 +9,8 @@ the same cutoff; the linear part reads signed logs. Replacing a feature by the p
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -45,5 +47,5 @@ def percentiles(X: pd.DataFrame, features: list[str], ref: dict[str, np.ndarray]
 
 def signed_log(X: pd.DataFrame, features: list[str]) -> np.ndarray:
     values = X[features].to_numpy(dtype=float)
-    return np.sign(values) * np.log1p(np.abs(values))
+    return cast(np.ndarray, np.sign(values) * np.log1p(np.abs(values)))
 

@@ -9,7 +9,7 @@ reason is both true about the shopper and true about why the model scored them s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ MIN_IMPACT = 0.05  # log-odds; about one percentage point of risk near 50%
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p / (1 - p))
+    return cast(np.ndarray, np.log(p / (1 - p)))
 
 
 def _n(value: float) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -222,4 +223,4 @@ def churn_labels(tx: Transactions, cutoff: pd.Timestamp, horizon_days: int, cust
     orders = tx.orders()
     future = orders[orders["active"] & (orders["at"] >= cutoff) & (orders["at"] < end)]
     returned = customers.isin(pd.Index(future["customer_id"].unique()))
-    return (~returned).astype(np.int64)
+    return cast(np.ndarray, (~returned).astype(np.int64))

@@ -78,6 +78,8 @@ def item_similarity(M: sp.csr_matrix, k: int, bm25: tuple[float, float] | None) 
 class Recommender:
     """Next products for a shopper, and products similar to a product."""
 
+    manifest_: dict[str, Any]  # set by load()
+
     def __init__(
         self,
         n_neighbors: int = 100,
@@ -148,7 +150,7 @@ class Recommender:
         """Blend of co-purchase, text and popularity scores for each row of a profile matrix."""
         cf = np.asarray((P @ self.similarity_).todense(), dtype=np.float32)
         cf /= np.maximum(cf.max(axis=1, keepdims=True), 1e-9)
-        out = cf + self.popularity_weight * self.popularity_[None, :]
+        out: np.ndarray = cf + self.popularity_weight * self.popularity_[None, :]
         if self.embeddings_ is not None and self.text_weight > 0:
             user = np.asarray(P @ self.embeddings_, dtype=np.float32)
             user /= np.maximum(np.linalg.norm(user, axis=1, keepdims=True), 1e-9)

@@ -221,7 +221,7 @@ def load_products_csv(path: Path | str) -> pd.DataFrame:
     missing = [c for c in ("product_id", "name") if c not in raw.columns]
     if missing:
         raise DataFileError(str(path), 1, f"missing column(s) {', '.join(missing)}; the header must have product_id, name (optional: category, description, repeat_purchase, active)")
-    errors = [DataFileError(str(path), i + 2, "empty product_id") for i in np.flatnonzero((raw["product_id"].str.strip() == "").to_numpy())]
+    errors = [DataFileError(str(path), int(i) + 2, "empty product_id") for i in np.flatnonzero((raw["product_id"].str.strip() == "").to_numpy())]
     flags = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": None}
     out = pd.DataFrame({"product_id": raw["product_id"].str.strip(), "name": raw["name"].str.strip()})
     out["category"] = raw["category"].str.strip() if "category" in raw.columns else ""
@@ -229,7 +229,7 @@ def load_products_csv(path: Path | str) -> pd.DataFrame:
     for col, default in (("repeat_purchase", False), ("active", True)):
         values = raw[col].str.strip().str.lower() if col in raw.columns else pd.Series("", index=raw.index)
         bad = ~values.isin(flags)
-        errors += [DataFileError(str(path), i + 2, f"{col} {values.iat[i]!r} is not true/false") for i in np.flatnonzero(bad.to_numpy())]
+        errors += [DataFileError(str(path), int(i) + 2, f"{col} {values.iat[i]!r} is not true/false") for i in np.flatnonzero(bad.to_numpy())]
         out[col] = values.map(flags).fillna(default).astype(bool)
     if errors:
         raise DataFileErrors(errors[:50])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from scipy.optimize import minimize
@@ -70,7 +71,7 @@ class BetaGeoModel:
         # the alive-probability times the posterior purchase rate, which it approximates.
         rough = self.p_alive(s) * (r + x) / (alpha + T) * t
         good = np.isfinite(exact) & (exact >= 0) & (a > 1)
-        return np.where(good, exact, rough)
+        return cast(np.ndarray, np.where(good, exact, rough))
 
 
 class GammaGammaModel:

@@ -22,8 +22,18 @@ from tqdm import tqdm
 
 from common.errors import Conflict, InvalidInput
 from shop.demo_catalog import (
-    COMPLEMENTS, COUNTRIES, CURRENCY, EMAIL_DOMAINS, SEASONS, SHOP_NAME, Catalog, CatalogProduct, Country,
-    ascii_name, build_catalog, tracking_number,
+    COMPLEMENTS,
+    COUNTRIES,
+    CURRENCY,
+    EMAIL_DOMAINS,
+    SEASONS,
+    SHOP_NAME,
+    Catalog,
+    CatalogProduct,
+    Country,
+    ascii_name,
+    build_catalog,
+    tracking_number,
 )
 from shop.tables import Customer, Order, OrderLine, OrderStatus, Product
 
@@ -252,7 +262,7 @@ def _order(rng: random.Random, shopper: _Shopper, catalog: Catalog, placed: date
     reached = {status: at for status, at in events if at <= now}
     status, updated = next((s, at) for s, at in reversed(events) if at <= now)
     carrier = rng.choices([c for c, _ in CARRIERS], [w for _, w in CARRIERS])[0] if "shipped" in reached else None
-    lines = []
+    lines: list[dict[str, Any]] = []
     for product in _basket(rng, shopper, catalog, placed.month):
         qty = rng.choices((1, 2, 3), (60, 30, 10))[0] if product.repeat_purchase else rng.choices((1, 2), (92, 8))[0]
         lines.append({"product_id": product.id, "quantity": qty, "unit_price": product.price})

@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from common.db import unit_of_work
-from common.text import STOPWORDS, singular
 from common.errors import Conflict, NotFound
+from common.text import STOPWORDS, singular
 from shop.backend import (
     Address,
     CustomerView,
@@ -37,7 +37,8 @@ def _order_view(order: Order) -> OrderView:
         total=order.total,
         currency=order.currency,
         address=Address(order.ship_name, order.ship_address_line, order.ship_city, order.ship_postal_code, order.ship_country),
-        lines=[LineView(l.product_id, l.product.name, l.product.category, l.quantity, l.unit_price) for l in order.lines],
+        lines=[LineView(line.product_id, line.product.name, line.product.category, line.quantity, line.unit_price)
+               for line in order.lines],
         carrier=order.carrier,
         tracking_number=order.tracking_number,
         shipped_at=order.shipped_at,

@@ -16,13 +16,13 @@ from bot.chat import ChatService
 from bot.dialogue import DialogueManager
 from bot.keyword_parser import KeywordParser
 from bot.language import LanguageDetector
-from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.policy import INTENT_ACTIONS
+from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.staff import StaffDesk
 from bot.transcript import TranscriptStore
 from common.artifacts import MANIFEST
-from common.keys import Keys, load_keys
 from common.db import make_engine, make_session_factory
+from common.keys import Keys, load_keys
 from common.migrate import upgrade
 from common.reload import Reloading
 from common.settings import Settings

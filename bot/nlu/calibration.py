@@ -6,6 +6,8 @@ makes "0.8" mean roughly 80% right, so one threshold can route unclear messages 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from bot.nlu.types import OUT_OF_SCOPE, is_out_of_scope, out_of_scope_label
@@ -15,7 +17,7 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z = logits / temperature
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return cast(np.ndarray, e / e.sum(axis=1, keepdims=True))
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -42,7 +42,7 @@ def intent_metrics(gold: list[str], pred: list[str], top_pairs: int = 10) -> dic
     in_scope = [(g, p) for g, p in zip(gold, pred) if not is_out_of_scope(g)]
     return {
         "accuracy": round(float(np.mean([g == p for g, p in zip(gold, pred)])), 4) if gold else 0.0,
-        "macro_f1": round(float(np.mean([per[l]["f1"] for l in gold_labels])), 4) if gold else 0.0,
+        "macro_f1": round(float(np.mean([per[label]["f1"] for label in gold_labels])), 4) if gold else 0.0,
         "in_scope_accuracy": round(float(np.mean([g == p for g, p in in_scope])), 4) if in_scope else None,
         "n": len(gold),
         "per_intent": per,

@@ -134,7 +134,7 @@ def merge_entities(rules: list[Entity], learned: list[Entity], confirm: frozense
     too; the rule then supplies the exact span and the normalised value.
     """
     kept = [r for r in rules if r.entity not in confirm
-            or any(l.entity == r.entity and l.start < r.end and r.start < l.end for l in learned)]
+            or any(s.entity == r.entity and s.start < r.end and r.start < s.end for s in learned)]
     merged = list(kept)
     for ent in learned:
         if all(ent.end <= r.start or ent.start >= r.end for r in kept):

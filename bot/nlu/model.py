@@ -7,8 +7,8 @@ structured entities; a calibrated threshold turns unclear messages into `out_of_
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import random
 import threading
 import time
@@ -79,6 +79,9 @@ def split_validation(examples: list[Example], fraction: float, seed: int) -> tup
 
 class NLUModel:
     """Joint intent classifier and BIO entity tagger over a pretrained encoder (scikit-learn habits)."""
+
+    quantized_: bool  # set by load()
+    load_seconds_: float  # set by load()
 
     def __init__(self, base_model: str = "sentence-transformers/all-MiniLM-L6-v2", max_length: int = 64,
                  epochs: int = 12, batch_size: int = 32, lr: float = 1e-4, head_lr: float = 2e-3,
@@ -247,13 +250,13 @@ class NLUModel:
                                          tag_score[row].tolist(), today)
         return [r for r in results if r is not None]
 
-    def _build(self, text: str, probs: np.ndarray, offsets: list, tag_ids: list[int], scores: list[float],
+    def _build(self, text: str, probs: np.ndarray, offsets: list[list[int]], tag_ids: list[int], scores: list[float],
                today: date | None) -> Parse:
         order = np.argsort(-probs)[:RANKING_SIZE]
         ranking = [(self.intents_[j], float(probs[j])) for j in order]
         top, conf = ranking[0]
         intent = top if conf >= self.threshold_ else out_of_scope_label(self.intents_)
         learned = [Entity(s.start, s.end, s.entity, text[s.start:s.end], source="model", confidence=round(s.score, 4))
-                   for s in tags_to_spans(text, [tuple(o) for o in offsets], tag_ids, scores, self.tags_)]
+                   for s in tags_to_spans(text, [(start, end) for start, end in offsets], tag_ids, scores, self.tags_)]
         entities = merge_entities(self.rules_.extract(text, today), learned, CONTEXTUAL_TYPES & set(self.entity_types_))
         return Parse(text=text, intent=intent, confidence=conf, ranking=ranking, entities=entities, model_id=self.model_id)

@@ -7,9 +7,13 @@ predicted tag ids -> character spans (inference), through the fast tokenizer's o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 OUTSIDE = "O"
 IGNORE = -100
@@ -18,7 +22,7 @@ IGNORE = -100
 class JointNetwork(nn.Module):
     """Encoder + mean-pooled intent classifier + per-token BIO classifier."""
 
-    def __init__(self, encoder: nn.Module, hidden_size: int, n_intents: int, n_tags: int, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: PreTrainedModel, hidden_size: int, n_intents: int, n_tags: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
@@ -67,7 +71,7 @@ def tags_to_spans(text: str, offsets: list[tuple[int, int]], tag_ids: list[int],
                   names: list[str]) -> list[TokenSpan]:
     """Group B/I tokens into character spans; a span never ends inside a run of digits."""
     spans: list[TokenSpan] = []
-    cur: list = []  # [start, end, entity, [scores]]
+    cur: list[Any] = []  # [start, end, entity, [scores]]
 
     def close() -> None:
         if cur:

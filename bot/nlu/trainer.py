@@ -110,7 +110,8 @@ def train(net: JointNetwork, train_data: Encoded, val_data: Encoded | None, *, p
     torch.manual_seed(seed)
     head_params = list(net.intent_head.parameters()) + list(net.tag_head.parameters())
     head_ids = {id(p) for p in head_params}
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in net.encoder.named_parameters():
         if not p.requires_grad:
             continue

@@ -220,8 +220,8 @@ def load_examples(paths: list[Path] | list[str]) -> list[Example]:
             seen[_key(ex.text)] = ex
             unique.append(ex)
         elif first.intent != ex.intent:
-            path, _, line = ex.source.rpartition(":")
-            out.add(Path(path), int(line), f"duplicate text {ex.text!r} with intent {ex.intent!r}; "
+            source, _, line = ex.source.rpartition(":")
+            out.add(Path(source), int(line), f"duplicate text {ex.text!r} with intent {ex.intent!r}; "
                     f"{first.source} gives it intent {first.intent!r}")
     if out.errors:
         raise DataFileErrors(out.errors)

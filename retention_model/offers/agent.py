@@ -22,7 +22,6 @@ from common.errors import NotFound
 from retention_model.offers.coupons import BudgetExhausted, CouponInfo, find_for_exposure, issue_for_exposure
 from retention_model.offers.decision import DEFAULT_SALT, Advice, ShopperContext, advise
 from retention_model.offers.rules import FrequencyCap, OfferRule, variant_terms
-
 from retention_model.offers.store import exposure_history, load_active_rules, rule_from_row, shopper_context
 from retention_model.offers.tables import ExposureRow, OfferRuleRow
 from retention_model.offers.uplift import ShopUplift

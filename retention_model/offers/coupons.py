@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,14 +76,14 @@ def normalise_code(text: str) -> str:
 def reserve_budget(session: Session, rule_id: int, cost: Decimal) -> bool:
     """Take one coupon and `cost` money from the rule's budget, atomically; False when it does not fit."""
     r = OfferRuleRow
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(r).where(r.id == rule_id, r.deleted.is_(False),
                         or_(r.budget_count.is_(None), r.spent_count < r.budget_count),
                         # half a cent of slack: SQLite keeps NUMERIC as binary floats (1465.1 + 4.9 > 1470)
                         or_(r.budget_money.is_(None), r.spent_money + cost <= r.budget_money + HALF_CENT))
         .values(spent_count=r.spent_count + 1, spent_money=r.spent_money + cost)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)))
+    return result.rowcount == 1
 
 
 def find_for_exposure(session: Session, exposure_id: int) -> CouponInfo | None:

@@ -151,9 +151,8 @@ def _aware(value: Any) -> datetime | None:
     """Aggregates bypass the column type, so SQLite hands back naive strings or datetimes."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def shopper_context(session: Session, customer_id: str, now: datetime, score_max_age_hours: float) -> ShopperContext | None:

@@ -17,9 +17,10 @@ objects, so artifacts save with skops and load with an allow-list). Binary outco
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 
@@ -36,8 +37,8 @@ def _lin(binary: bool) -> Any:
     return LogisticRegression(C=0.5, max_iter=2000) if binary else Ridge(alpha=1.0)
 
 
-def _predict(model: Any, X: np.ndarray, binary: bool) -> np.ndarray:
-    return model.predict_proba(X)[:, 1] if binary else model.predict(X)
+def _predict(model: Any, X: np.ndarray, binary: bool) -> NDArray[np.float64]:
+    return cast(NDArray[np.float64], model.predict_proba(X)[:, 1] if binary else model.predict(X))
 
 
 class UpliftLearner:
@@ -101,10 +102,10 @@ class UpliftLearner:
             return _predict(m["joint"], np.hstack([X, ones]), self.binary) - _predict(m["joint"], np.hstack([X, 0 * ones]), self.binary)
         if family == "ct":
             if self.binary:
-                return 2.0 * m["transformed"].predict_proba(X)[:, 1] - 1.0
-            return m["transformed"].predict(X)
+                return cast(np.ndarray, 2.0 * m["transformed"].predict_proba(X)[:, 1] - 1.0)
+            return cast(np.ndarray, m["transformed"].predict(X))
         p = self.treated_share
-        return p * m["tau_control"].predict(X) + (1 - p) * m["tau_treated"].predict(X)
+        return cast(np.ndarray, p * m["tau_control"].predict(X) + (1 - p) * m["tau_treated"].predict(X))
 
     def response(self, X: np.ndarray) -> np.ndarray | None:
         """Expected outcome without treatment, where the learner has a control model (for value maths)."""

@@ -83,7 +83,8 @@ def uplift_report(y: np.ndarray, t: np.ndarray, score: np.ndarray) -> dict[str, 
         u = uplift_at(y, t, score, share)
         report["uplift_at"][f"{round(share * 100)}pct"] = {"uplift": u, "random": ate, "over_random": u - ate}
     report["random"] = {"qini_coefficient": 0.0, "auuc": 0.0, "uplift_at_any_share": ate}
-    return _finite(report)
+    finite: dict[str, Any] = _finite(report)
+    return finite
 
 
 def _finite(obj: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ MIN_PER_GROUP = 20
 class UpliftModel:
     """Estimated change in the outcome if a customer is treated (offered), per customer."""
 
+    state_: dict[str, Any]  # set by load()
+    manifest_: dict[str, Any]  # set by load()
+
     def __init__(self, learners: tuple[str, ...] = LEARNERS, cv_folds: int = 3, random_state: int = 0) -> None:
         self.learners = tuple(learners)
         self.cv_folds = cv_folds
@@ -38,7 +41,7 @@ class UpliftModel:
 
     def _matrix(self, frame: pd.DataFrame, path: Path | str) -> np.ndarray:
         X = self.encoder_.transform(frame, path)
-        return (X - self.mean_) / self.std_
+        return cast(np.ndarray, (X - self.mean_) / self.std_)
 
     def fit(self, frame: pd.DataFrame, t: np.ndarray, y: np.ndarray, features: list[str], path: Path | str = "training data") -> UpliftModel:
         """Learn the encoding, cross-validate every learner (Qini), refit the best on all rows."""

@@ -50,7 +50,10 @@ def fmt_report(report: dict[str, Any]) -> list[str]:
              f"outcome {report['treated_rate']:.4f} treated vs {report['control_rate']:.4f} control, average uplift {report['average_uplift']:+.4f}",
              f"learner {report['learner']}: qini_coefficient {report['qini_coefficient']:.5f}  auuc {report['auuc']:.5f}"
              + (f"  qini_normalised {report['qini_normalised']:.4f}" if report.get("qini_normalised") is not None else "")]
-    num = lambda x: "n/a" if x is None else f"{x:+.4f}"  # noqa: E731  (a share with no treated or no control row)
+
+    def num(x: float | None) -> str:  # None: a share with no treated or no control row
+        return "n/a" if x is None else f"{x:+.4f}"
+
     for key, v in report["uplift_at"].items():
         lines.append(f"top {key:<6} uplift {num(v['uplift'])}  random {num(v['random'])}  over random {num(v['over_random'])}")
     return lines

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.nlu.types import Entity, Parse
 from common.errors import Conflict, NotFound
-from shop.backend import CANCELLABLE, Address, why_not, CustomerView, LineView, OrderView, ProductView, ReturnView
+from shop.backend import CANCELLABLE, Address, CustomerView, LineView, OrderView, ProductView, ReturnView, why_not
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -6,9 +6,8 @@ import pytest
 
 from bot.actions import ACTIONS
 from bot.dialogue import CHURN_SIGNALS
-from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS
 from bot.nlu.training_data import default_training_files, load_examples
-from bot.policy import INTENT_ACTIONS
+from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS, INTENT_ACTIONS
 from retention_model.offers.rules import TRIGGERS
 
 

@@ -42,7 +42,7 @@ def basket_rows() -> pd.DataFrame:
     t0 = pd.Timestamp("2024-01-01", tz="UTC")
     for c in range(40):  # kettle, teapot and tea go together; mug with grinder
         basket = ["kettle", "teapot", "tea", "old"] if c % 2 == 0 else ["mug", "grinder"]
-        for j, p in enumerate(basket):
+        for p in basket:
             rows.append((f"c{c:03d}", f"o{c}", t0 + pd.Timedelta(days=c), 10.0, p, 1.0, ""))
     rows.append(("solo", "s1", t0, 10.0, "kettle", 1.0, ""))
     rows.append(("tea-lover", "t1", t0, 5.0, "tea", 1.0, ""))

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from common import accounts
 from common.account_tables import LoginFailure
 from common.db import unit_of_work
-from web.auth import LoginThrottle
 from tests.e2e.conftest import app_settings, client  # noqa: F401 - fixtures
+from web.auth import LoginThrottle
 
 PASSWORD = "correct horse battery"
 RULE = {"name": "Save", "kind": "percent", "value": "10", "triggers": ["cancel_order"]}

@@ -12,10 +12,10 @@ from bot.keyword_parser import KeywordParser
 from common import accounts
 from common.db import unit_of_work
 from common.settings import Settings
+from tests.factories import small_shop
 from web.app import create_app
 from web.components import build_components
 from web.permissions import MATRIX, Staff
-from tests.factories import small_shop
 
 PASSWORD = "correct horse battery"
 AS_MARKETER_WITH_GRANT = "granted"

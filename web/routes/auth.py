@@ -13,10 +13,10 @@ from common.db import unit_of_work
 from common.errors import Unauthorized
 from web.auth import SESSION_SECONDS, LoginThrottle, clear_session_cookie, issue_token, set_session_cookie, throttle
 from web.deps import ComponentsDep
-from web.permissions import StaffUser
-from web.security import client_address, request_scheme
 from web.errors import error_response
+from web.permissions import StaffUser
 from web.schemas import Strict
+from web.security import client_address, request_scheme
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

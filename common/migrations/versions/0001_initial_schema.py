@@ -4,10 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25
 """
-from alembic import op
 import sqlalchemy as sa
-import common.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import common.db
 
 revision = '0001'
 down_revision = None

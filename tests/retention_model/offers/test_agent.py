@@ -13,7 +13,13 @@ from retention_model.offers.decision import assign
 from retention_model.offers.demo_rules import install_demo_rules
 from retention_model.offers.rules import OfferRuleSpec
 from retention_model.offers.store import (
-    create_rule, delete_rule, list_rules, list_versions, load_active_rules, shopper_context, update_rule,
+    create_rule,
+    delete_rule,
+    list_rules,
+    list_versions,
+    load_active_rules,
+    shopper_context,
+    update_rule,
 )
 from retention_model.offers.tables import ExposureRow
 from tests.retention_model.offers.factories import NOW, rule, scored_customer

@@ -6,7 +6,12 @@ from decimal import Decimal
 import pytest
 
 from retention_model.offers.decision import (
-    ExposureHistory, PastExposure, RuleUsage, advise, assign, ineligible_reason,
+    ExposureHistory,
+    PastExposure,
+    RuleUsage,
+    advise,
+    assign,
+    ineligible_reason,
 )
 from retention_model.offers.rules import FrequencyCap
 from tests.retention_model.offers.factories import NOW, rule, shopper
