@@ -141,16 +141,17 @@ HESITANT = ("maybe", "perhaps", "not sure", "unsure", "don't know", "dont know",
 def _plain_yes(parse: Parse, form: str) -> bool:
     """A yes that answers the confirmation, and only that: "yes", "ok go ahead", "yes, cancel it".
 
-    A yes word followed by anything else counts only when the NLU reads the whole message as
-    agreeing or as the pending request itself; "ok thanks" or "ok, where is my other order" confirm
-    nothing (the shop's data never changes on a pleasantry).
+    A yes word alone or with filler ("yes please") is a yes whatever the NLU says; followed by
+    anything else it counts only when the NLU reads the whole message as agreeing or as the pending
+    request itself: "ok thanks", "ok stop" or "ok, where is my other order" confirm nothing (the
+    shop's data never changes on a pleasantry).
     """
     if not _starts_with(parse, YES_WORDS) or _has_no(parse) or _question_like(parse):
         return False
     rest = [w.strip(",.!") for w in parse.text.lower().split()[1:]]
     if all(w in YES_WORDS | AFFIRM_FILLER | CONFIRM_ECHO.get(form, frozenset()) or not w for w in rest):
         return True
-    return parse.intent in ("affirm", "deny") or INTENT_ACTIONS.get(parse.intent) == flow_of(form)
+    return parse.intent == "affirm" or INTENT_ACTIONS.get(parse.intent) == flow_of(form)
 
 
 # Words with which a "no" points at another order or item ("no, the other one", "not that, the first").

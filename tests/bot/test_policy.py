@@ -48,6 +48,7 @@ def test_a_plain_yes_confirms(form, text, intent, expected):
 
 @pytest.mark.parametrize(("text", "intent"), [
     ("ok thanks", "thanks"),
+    ("ok stop", "deny"),
     ("ok, and where is my other order", "track_order"),
     ("sure, tell me your return policy first", "check_refund_policy"),
     ("please talk to me about express delivery", "delivery_options"),
