@@ -130,7 +130,7 @@ NO_WORDS = frozenset("no nope nah don't dont not".split())
 
 # Words that may follow a yes and keep it a plain yes ("yes please", "ok go ahead", "sure, do it").
 AFFIRM_FILLER = frozenset("please do it go ahead that's thats fine right good great perfect thing of course "
-                          "the this that my order one".split())
+                          "the this that my order one then and just now".split())
 # Words that restate the pending change ("yes, cancel it", "yes, use the new address").
 CONFIRM_ECHO = {"confirm_cancel": frozenset("cancel cancelled cancelling".split()),
                 "confirm_return": frozenset("return returning send back register".split()),

@@ -38,6 +38,7 @@ def _at(form: str, text: str, intent: str, confidence: float = 0.95) -> str:
     ("confirm_cancel", "yes please", "out_of_scope", "do_cancel"),
     ("confirm_cancel", "ok go ahead", "thanks", "do_cancel"),
     ("confirm_cancel", "yes, cancel it", "cancel_order", "do_cancel"),
+    ("confirm_cancel", "ok then cancel it", "deny", "do_cancel"),  # the NLU misreads it; the words do not
     ("confirm_cancel", "yes", "deny", "do_cancel"),  # a misread plain yes is still a yes
     ("confirm_address", "yes, use the new address", "set_up_shipping_address", "do_change_address"),
     ("confirm_return", "yes, return it", "return_order", "do_return"),
