@@ -242,10 +242,18 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
         from bot.care_actions import answer_from_knowledge
 
         return answer_from_knowledge(dm, d, state, parse)
+    if not d.order_id and not resolve(parse.text, dm.shop.list_orders(state.customer_id, limit=10), None):
+        for candidate in dm.shop.list_orders(state.customer_id, limit=10):  # "where is my return?": the one registered
+            rma = dm.shop.find_return(state.customer_id, candidate.id)
+            if rma is not None and candidate.status in ("delivered", "shipped"):
+                return Outcome().say("refund_return_registered", return_id=rma.id, **_values(candidate)).form(None)
     order, out = pick_order(dm, d, state, parse, "refund_status")
     if out:
         return out
     assert order is not None
+    rma = dm.shop.find_return(state.customer_id, order.id) if order.status in ("delivered", "shipped") else None
+    if rma is not None:
+        return Outcome().say("refund_return_registered", return_id=rma.id, **_values(order)).form(None)
     key = {"refunded": "refund_refunded", "returned": "refund_returned", "cancelled": "refund_cancelled",
            "delivered": "refund_delivered", "shipped": "refund_shipped"}.get(order.status, "refund_other")
     return Outcome().say(key, return_days=RETURN_WINDOW_DAYS, **_values(order)).form(None)

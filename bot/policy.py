@@ -66,6 +66,8 @@ def flow_of(form: str | None) -> str | None:
 def decide(parse: Parse, state: ConversationState, order_id: str | None = None) -> Decision:
     """`order_id` is the order the message names, already checked against the shop's id format."""
     action = INTENT_ACTIONS.get(parse.intent, "fallback")
+    if action in ("track_order", "return_order") and _asks_return_status(parse):
+        action = "refund_status"  # "what is the status of my return" tracks the return, not the parcel
     confident = parse.confidence >= STRONG_CONFIDENCE
     form = state.form
     if not form:
@@ -117,6 +119,18 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision("confirm_again", slot_order)
     return Decision(action, order_id)
 
+
+RETURN_WORDS = frozenset("return returns returned refund refunds refunded".split())
+STATUS_WORDS = frozenset("status progress update happened happening received arrived".split())
+
+
+def _asks_return_status(parse: Parse) -> bool:
+    """"What's the status of my return?", "where is my refund?" — not "how do I return something"."""
+    ws = [w.strip(",.!?'") for w in parse.text.lower().replace("'s ", " is ").split()]
+    if not RETURN_WORDS & set(ws):
+        return False
+    return bool(STATUS_WORDS & set(ws)) or any(ws[i:i + 3] in (["where", "is", "my"], ["where", "are", "my"])
+                                               for i in range(len(ws)))
 
 QUESTION_WORDS = frozenset("what how when where why which who whom whose can could do does did is are will would should may "
                            "wie was wann wo warum quand comment pourquoi".split())

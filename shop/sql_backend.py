@@ -150,6 +150,12 @@ class SqlShopBackend:
             session.flush()
             return ReturnView(rma.id, rma.order_id, rma.status, chosen)
 
+    def find_return(self, customer_id: str, order_id: str) -> ReturnView | None:
+        with self._sessions() as session:
+            row = session.scalars(select(ReturnRequest).join(Order, Order.id == ReturnRequest.order_id)
+                                  .where(ReturnRequest.order_id == order_id, Order.customer_id == customer_id)).first()
+            return ReturnView(row.id, row.order_id, row.status, list(row.product_ids or [])) if row else None
+
     def change_shipping_address(self, customer_id: str, order_id: str, address: Address,
                                 idempotency_key: str | None = None) -> OrderView:
         with unit_of_work(self._sessions) as session:

@@ -47,6 +47,7 @@ class FakeShop:
         self.orders = {o.id: o for o in orders}
         self.calls: list[tuple[str, str]] = []
         self.keys: list[str | None] = []  # the idempotency key of each change
+        self.returns: list[ReturnView] = []
 
     def find_customer(self, customer_id: str) -> CustomerView | None:
         return CustomerView(customer_id, "Ada Lovelace", "ada@example.com", "DE") if customer_id == "C1" else None
@@ -74,7 +75,11 @@ class FakeShop:
                      idempotency_key: str | None = None) -> ReturnView:
         self.keys.append(idempotency_key)
         self.calls.append(("return", order_id))
-        return ReturnView("R-1", order_id, "requested", list(product_ids or []))
+        self.returns.append(ReturnView("R-1", order_id, "requested", list(product_ids or [])))
+        return self.returns[-1]
+
+    def find_return(self, customer_id: str, order_id: str) -> ReturnView | None:
+        return next((r for r in self.returns if r.order_id == order_id and self.get_order(customer_id, order_id)), None)
 
     def why_not(self, order: OrderView, change: str) -> str | None:
         return why_not(order, change, NOW)

@@ -143,3 +143,13 @@ def test_a_product_that_is_in_no_order_is_said_and_no_other_order_is_picked(shop
     replies = c.say("send back the shoes")
     assert "couldn't find \"shoes\"" in replies[0] and "Which order" in replies[1]
     assert c.last_turn.messages[1].buttons and shop.calls == []
+
+
+def test_where_is_my_return_answers_with_the_return_registered(shop):
+    TABLE["what is the status of my return"] = ("track_order", {})
+    c = Conversation(shop)
+    c.say("I want to return something")
+    c.say("they are too small")
+    c.say("yes")
+    reply = c.say("what is the status of my return")[0]
+    assert "Your return R-1 for order 1000000001 is registered" in reply

@@ -77,3 +77,14 @@ def test_a_no_at_a_confirmation_keeps_everything_whatever_the_confidence(text):
 @pytest.mark.parametrize("text", ["no, the other order", "no not that one, the first one", "wrong order"])
 def test_a_no_that_points_at_another_order_corrects_it(text):
     assert _at("confirm_cancel", text, "deny", 0.7) == "correct_order"
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("what is the status of my return?", True), ("where's my refund", True), ("any update on my return", True),
+    ("how do I return something", False), ("where can I return my item", False), ("where is my order", False),
+])
+def test_a_question_about_a_return_in_progress_is_told_apart_from_starting_one(text, status):
+    from bot.nlu.types import Parse
+    from bot.policy import _asks_return_status
+
+    assert _asks_return_status(Parse(text, "return_order", 0.9)) is status
