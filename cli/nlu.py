@@ -25,6 +25,8 @@ def train(
     max_minutes: Annotated[float | None, typer.Option("--max-minutes", min=0.1, help="Stop training after this many minutes and keep the best epoch so far.")] = None,
     max_length: Annotated[int | None, typer.Option("--max-length", min=8, max=512, help="Tokens kept per message (default: setting KEEPCART_NLU__MAX_LENGTH).")] = None,
     order_pattern: Annotated[str | None, typer.Option("--order-pattern", help="Regex for the shop's order numbers (default: 10 digits starting with 10).")] = None,
+    label_smoothing: Annotated[float, typer.Option("--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the intent loss.")] = 0.0,
+    refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After validation has chosen the epochs and the calibration, train again on every example for that many epochs (about twice the training time).")] = False,
     rule_entities: Annotated[str, typer.Option("--rule-entities", help="Regex extractors to run: 'auto' (those of order_id, email, amount, date that the data annotates), 'none', or a comma list.")] = "auto",
     more_files: Annotated[list[Path] | None, typer.Argument(help="More training files, so that `--data a.yml b.yml` (e.g. a shell glob) works.", show_default=False)] = None,
 ) -> None:
@@ -34,7 +36,7 @@ def train(
     s = settings()
     hyper: dict[str, object] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "head_lr": lr * 20,
                                 "validation_split": validation_split, "max_minutes": max_minutes,
-                                "max_length": max_length or s.nlu.max_length}
+                                "max_length": max_length or s.nlu.max_length, "label_smoothing": label_smoothing, "refit": refit}
     if order_pattern:
         hyper["order_pattern"] = order_pattern
     if rule_entities != "auto":
@@ -46,6 +48,8 @@ def train(
                f"intents: {len(manifest['labels']['intents'])}, entities: {', '.join(manifest['labels']['entities']) or '-'}")
     typer.echo(f"epochs: {training.get('epochs_run')} (best {training.get('best_epoch')}, stopped by {training.get('stopped_by')}), "
                f"{metrics.get('train_seconds')} s")
+    if training.get("refit_epochs"):
+        typer.echo(f"refit on all {training.get('n_refit')} examples: {training['refit_epochs']} epochs, {training.get('refit_seconds')} s")
     if "val_intent_accuracy" in metrics:
         typer.echo(f"validation: intent accuracy {metrics['val_intent_accuracy']:.4f}, entity tag F1 {metrics['val_tag_f1']:.4f}")
     cal = manifest["calibration"]

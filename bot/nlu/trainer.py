@@ -104,8 +104,14 @@ def _validation_scores(net: JointNetwork, val: Encoded, pad_id: int) -> dict[str
 
 def train(net: JointNetwork, train_data: Encoded, val_data: Encoded | None, *, pad_id: int, epochs: int,
           batch_size: int, lr: float, head_lr: float, weight_decay: float, warmup: float, entity_weight: float,
-          patience: int, max_minutes: float | None, seed: int, progress: bool) -> TrainResult:
-    """Fine-tune `net` in place; leaves it holding the best validation epoch's weights."""
+          patience: int, max_minutes: float | None, seed: int, progress: bool, label_smoothing: float = 0.0) -> TrainResult:
+    """Fine-tune `net` in place; leaves it holding the best validation epoch's weights.
+
+    Data without entities (a plain `text,intent` CSV) trains the intent head alone: a tagging loss
+    on all-"O" tags only adds noise to the shared encoder.
+    """
+    if net.tag_head.out_features <= 1:
+        entity_weight = 0.0
     rng = random.Random(seed)
     torch.manual_seed(seed)
     head_params = list(net.intent_head.parameters()) + list(net.tag_head.parameters())
@@ -127,7 +133,7 @@ def train(net: JointNetwork, train_data: Encoded, val_data: Encoded | None, *, p
     warm = max(1, int(total * warmup))
     sched = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
-    intent_loss, tag_loss = nn.CrossEntropyLoss(), nn.CrossEntropyLoss(ignore_index=IGNORE)
+    intent_loss, tag_loss = nn.CrossEntropyLoss(label_smoothing=label_smoothing), nn.CrossEntropyLoss(ignore_index=IGNORE)
     start, cpu_start = time.monotonic(), time.process_time()
     deadline = start + max_minutes * 60 if max_minutes else None
     result = TrainResult(0, 0, 0.0)
@@ -140,8 +146,9 @@ def train(net: JointNetwork, train_data: Encoded, val_data: Encoded | None, *, p
         for step, idx in enumerate(bar, start=1):
             batch = collate(train_data, idx, pad_id)
             intents, tags = net(batch["input_ids"], batch["attention_mask"])
-            loss = intent_loss(intents, batch["intents"]) + entity_weight * tag_loss(
-                tags.reshape(-1, tags.shape[-1]), batch["tags"].reshape(-1))
+            loss = intent_loss(intents, batch["intents"])
+            if entity_weight:
+                loss = loss + entity_weight * tag_loss(tags.reshape(-1, tags.shape[-1]), batch["tags"].reshape(-1))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad], 1.0)

@@ -120,3 +120,17 @@ def test_validation_split_is_stratified_and_seeded() -> None:
     train, val = split_validation(examples, 0.1, seed=1)
     assert len(train) + len(val) == 90 and {e.intent for e in val} == {"buy_shoes", "weather", "paint_wall"}
     assert split_validation(examples, 0.1, seed=1) == (train, val)
+
+
+def test_refit_trains_again_on_every_example_for_the_epochs_validation_chose() -> None:
+    from bot.nlu.model import NLUModel
+    from tests.bot.nlu.conftest import BASE, toy_examples
+
+    examples = toy_examples(200, seed=3)
+    model = NLUModel(base_model=BASE, epochs=1, batch_size=16, lr=2e-4, head_lr=5e-3, warmup=0.05, seed=5,
+                     label_smoothing=0.1, refit=True).fit(examples, progress=False)
+    t = model.training_
+    assert t["n_train"] < t["n_refit"] == len(examples)
+    assert t["refit_epochs"] == t["best_epoch"] == 1
+    assert model.get_params()["refit"] is True and model.get_params()["label_smoothing"] == 0.1
+    assert model.parse(examples[0].text).intent == examples[0].intent
