@@ -67,10 +67,30 @@ def _is_postal(tokens: list[str], i: int, country: str | None) -> int:
     return 0
 
 
+# Words a shopper puts before an address ("no wait, make it …", "actually the new address is …"):
+# never the start of a street line.
+LEAD_IN = frozenset("no nope wait sorry oops actually make it it's its is the my new address should be change "
+                    "to please use instead i mean meant correction ok okay yes yeah rather deliver send ship "
+                    "there here that this one".split())
+
+
+def strip_lead_in(text: str) -> str:
+    """The text from its first word that is not a conversational lead-in."""
+    words = text.split()
+    i = 0
+    while i < len(words) and words[i].strip(",.:;!-").lower() in LEAD_IN:
+        i += 1
+    return " ".join(words[i:])
+
+
 def parse_address(text: str, default_country: str | None = None) -> ParsedAddress | None:
-    """"Meir 1, 2000 Antwerpen, BE" -> Meir 1 / 2000 / Antwerpen / BE; None when it is not an address."""
+    """"Meir 1, 2000 Antwerpen, BE" -> Meir 1 / 2000 / Antwerpen / BE; None when it is not an address.
+
+    A lead-in ("no wait, make it Meir 1, …") is dropped first.
+    """
     if len(text) > 300:
         return None
+    text = strip_lead_in(text)
     parts = [p.strip() for p in text.replace("\n", ",").replace(";", ",").split(",") if p.strip()]
     if not parts or len(parts) > 6:
         return None

@@ -201,6 +201,10 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
 
     order = _about(dm, d, state, ("delivered",))
     if order is not None and order.status == "delivered":
+        late = dm.shop.why_not(order, "return")
+        if late is not None:  # outside the return window: never offer a return the shop will refuse
+            out = Outcome().say("item_damaged_no_return", buttons=[TALK_TO_PERSON], reason=late, **order_values(order))
+            return _with_article(dm, parse, out)
         start = button("start_return", order_id=order.id)
         return _with_article(dm, parse, Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order)))
     return knowledge_answer(dm, parse, "item_damaged_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)

@@ -20,7 +20,7 @@ from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
 from bot.order_refs import OTHER, IdShape, resolve, words
-from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS, Decision, decide, flow_of
+from bot.policy import CONFIRMATIONS, Decision, decide, flow_of
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
@@ -93,9 +93,9 @@ class DialogueManager:
         # An address ("Meir 1, 2000 Antwerpen, BE") names places, not the shopper's language.
         guess = self.language.detect(text) if self.language is not None and parse_address(text) is None else None
         events = [Event(ev.INTENT_PARSED, {**parse.to_dict(), "language": guess.code if guess else None})]
-        # While a form waits for free text ("Schillerstr. 12, 80336 München"), the slot's own check answers.
+        # Inside a form (an address being given or corrected: "Schillerstr. 12, 80336 München") the form answers.
         if guess is not None and self.language is not None and self.language.is_unsupported(guess) and not state.handed_off \
-                and state.form not in FREE_TEXT_FORMS:
+                and not state.form:
             decision, outcome = Decision("unsupported_language"), self._unsupported_language(guess.code or "", state)
         elif state.handed_off:
             outcome, name = self._while_waiting(state, parse), "waiting"
@@ -103,8 +103,9 @@ class DialogueManager:
         else:
             order_id, wants_other = self._reference(state, parse)
             decision = decide(parse, state, order_id)
-            if state.form == "confirm_address" and decision.action == "confirm_again" and parse_address(text):
-                decision = Decision("address_given", state.slots.get("order_id"))  # "actually it's Meir 10, …"
+            if state.form == "confirm_address" and decision.action in ("confirm_again", "keep", "correct_order") \
+                    and self._parses_as_address(state, text):
+                decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):
                 decision = Decision("correct_order", None)
             outcome = self.actions[decision.action](self, decision, state, parse)
@@ -173,6 +174,10 @@ class DialogueManager:
             orders = [o for o in self.shop.list_orders(state.customer_id or "", 10) if o.id in slots.get("candidates", [])]
             return Reply("choose_order", buttons=[order_button(o) for o in orders[:5]])
         return None
+
+    def _parses_as_address(self, state: ConversationState, text: str) -> bool:
+        customer = self.shop.find_customer(state.customer_id) if state.customer_id else None
+        return parse_address(text, customer.country if customer else None) is not None
 
     def _unsupported_language(self, code: str, state: ConversationState) -> Outcome:
         """A language the NLU was not trained on: say, in that language, which ones it speaks; offer a person."""

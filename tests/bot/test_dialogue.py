@@ -296,3 +296,31 @@ def test_an_address_without_its_country_is_an_address_in_the_address_form_not_ge
     c.say("change the address of order 1000000002")
     reply = " ".join(c.say("Schillerstraße 12, 80336 München"))
     assert "Englisch" not in reply and "Schillerstraße 12" in reply and "?" in reply
+
+
+def test_a_corrected_address_at_the_confirmation_replaces_the_first_one(shop):
+    """ "no wait, make it …" in another country's street names: the new address is confirmed, not the old one."""
+    from bot.language import LanguageDetector
+
+    TABLE["change the address of order 1000000002"] = ("change_shipping_address", {"order_id": "1000000002"})
+    TABLE["Mariahilfer Straße 10, 1060 Wien, AT"] = ("out_of_scope", {})
+    TABLE["no wait, make it Mariahilfer Straße 12, 1060 Wien, AT"] = ("deny", {})
+    c = Conversation(shop)
+    c.manager.language = LanguageDetector(spoken=["en"], candidates=["en", "de", "fr"])
+    c.say("change the address of order 1000000002")
+    assert "Straße 10" in c.say("Mariahilfer Straße 10, 1060 Wien, AT")[0]
+    reply = c.say("no wait, make it Mariahilfer Straße 12, 1060 Wien, AT")[0]
+    assert "Englisch" not in reply and "Mariahilfer Straße 12" in reply and "make it" not in reply
+    c.say("yes")
+    assert shop.orders["1000000002"].address.line == "Mariahilfer Straße 12"
+
+
+@pytest.mark.parametrize(("days_ago", "offers_return"), [(10, True), (90, False)])
+def test_a_damaged_item_is_offered_a_return_only_inside_the_return_window(days_ago, offers_return):
+    TABLE["my parcel arrived broken"] = ("item_damaged", {})
+    shop = FakeShop([order("1000000001", "delivered", days_ago)])
+    c = Conversation(shop)
+    reply = c.say("my parcel arrived broken")[0]
+    titles = [b["title"] for b in c.last_turn.messages[0].buttons]
+    assert ("Start a return" in titles) is offers_return and "1000000001" in reply
+    assert ("can't register a return" in reply) is not offers_return
