@@ -19,8 +19,8 @@ from bot.address import parse_address
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
-from bot.order_refs import OTHER, IdShape, resolve, words
-from bot.policy import CONFIRMATIONS, Decision, decide, flow_of
+from bot.order_refs import OTHER, IdShape, named_as_order, resolve, words
+from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS, Decision, decide, flow_of
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
@@ -130,6 +130,8 @@ class DialogueManager:
         shape = self.id_shape()
         ids = shape.find(parse.text) if shape else []
         ids += [v for v in parse.entity_values("order_id") if (shape is None or shape.matches(v)) and v not in ids]
+        if not ids and state.form not in FREE_TEXT_FORMS:  # "order 2000000001": not found, never another order
+            ids = named_as_order(parse.text)
         if ids:
             return ids[0], False
         current = state.slots.get("order_id")

@@ -63,7 +63,8 @@ class IdShape:
             while not i.startswith(prefix):
                 prefix = prefix[:-1]
         lengths = [len(i) for i in sample]
-        return cls(min(lengths), max(lengths), all(i.isdigit() for i in sample), prefix[: max(0, min(lengths) - 3)])
+        # at most half the id: the rest grows with the shop ("1044…" today is "1050…" next year)
+        return cls(min(lengths), max(lengths), all(i.isdigit() for i in sample), prefix[: min(lengths) // 2])
 
     def matches(self, token: str) -> bool:
         if self.pattern is not None:
@@ -82,6 +83,29 @@ class IdShape:
             if self.matches(t) and t not in found:
                 found.append(t)
         return found
+
+
+ORDER_CUE = frozenset("order orders bestellung commande bestelling".split())
+CUE_FILLER = frozenset("number no nr id is was reference ref".split())
+
+
+def named_as_order(text: str) -> list[str]:
+    """Tokens the shopper calls an order, whatever their shape: "order 2000000001", "my order number is 12345".
+
+    Such a token that is not one of the shop's ids is still the order they mean: the answer is that
+    it cannot be found, never another order in its place.
+    """
+    ts = tokens(text)
+    found: list[str] = []
+    for i, t in enumerate(ts):
+        if t.lower() not in ORDER_CUE:
+            continue
+        j = i + 1
+        while j < len(ts) and ts[j].lower() in CUE_FILLER:
+            j += 1
+        if j < len(ts) and any(c.isdigit() for c in ts[j]) and 3 <= len(ts[j]) <= 64 and ts[j] not in found:
+            found.append(ts[j])
+    return found
 
 
 def month_window(text: str) -> tuple[int, int, int] | None:
