@@ -49,7 +49,7 @@ def describe(group: str, row: dict[str, float], raises: bool) -> str:
         if row["n_days"] >= 2 and np.isfinite(row["ipi_median"]):
             usual = max(_n(row["ipi_median"]), 1)
             lead = "no order for" if raises else "last order"
-            return f"{lead} {_plural(recency, 'day')}{'' if raises else ' ago'}, usually orders every {usual}"
+            return f"{lead} {_plural(recency, 'day')}{'' if raises else ' ago'}, usually orders every {_plural(usual, 'day')}"
         return f"a single order so far, {_plural(recency, 'day')} ago"
     if group == "frequency":
         orders, tenure = _n(row["n_orders"]), _n(row["tenure_days"])
