@@ -28,6 +28,8 @@ from shop.backend import OrderView, ProductView, ShopBackend
 
 # Churn signals the dialogue emits: action -> the trigger name offer rules refer to. Offer rules accept
 # exactly these names (retention_model.offers.rules.TRIGGERS; a test keeps the two in step).
+# What the NLU may make of a bare address ("Kurfürstendamm 21, 10719 Berlin") sent outside any form.
+ADDRESS_MISREADS = frozenset({"fallback", "greet", "answer_from_knowledge", "affirm_no_context", "deny_no_context"})
 CHURN_SIGNALS = {"do_cancel": "cancel_order", "do_return": "return_order", "refund_status": "get_refund",
                  "complaint": "complaint", "item_damaged": "complaint", "parcel_missing": "complaint",
                  "goodbye": "goodbye_at_risk", "leave_shop": "leaving", "close_account": "delete_account"}
@@ -91,7 +93,7 @@ class DialogueManager:
     def handle(self, state: ConversationState, text: str, parse: Parse | None = None) -> Turn:
         parse = parse or self.understand(text)
         # An address ("Meir 1, 2000 Antwerpen, BE") names places, not the shopper's language.
-        guess = self.language.detect(text) if self.language is not None and parse_address(text) is None else None
+        guess = self.language.detect(text) if self.language is not None and not self._parses_as_address(state, text) else None
         events = [Event(ev.INTENT_PARSED, {**parse.to_dict(), "language": guess.code if guess else None})]
         # Inside a form (an address being given or corrected: "Schillerstr. 12, 80336 München") the form answers.
         if guess is not None and self.language is not None and self.language.is_unsupported(guess) and not state.handed_off \
@@ -106,6 +108,11 @@ class DialogueManager:
             if state.form == "confirm_address" and decision.action in ("confirm_again", "keep", "correct_order") \
                     and self._parses_as_address(state, text):
                 decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
+            elif not state.form and state.customer_id and decision.action in ADDRESS_MISREADS \
+                    and state.last_intent != "change_shipping_address" and self._parses_as_address(state, text):
+                # a bare new address: offer to change an order's (not right after an address change that
+                # failed, e.g. for an order that is not theirs: that order is the one they meant)
+                decision = Decision("change_address", order_id)
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):
                 decision = Decision("correct_order", None)
             outcome = self.actions[decision.action](self, decision, state, parse)

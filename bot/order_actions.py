@@ -85,6 +85,8 @@ def change_key(state: ConversationState, kind: str) -> str | None:
 
 
 ASKING = frozenset("how what when which why is are does do".split())
+# Question openings that, from a signed-in shopper, ask for the change itself.
+ASKING_TO_DO = frozenset({"is it possible to", "is there a way", "would it be possible", "is it ok to", "is it okay to"})
 
 
 def policy_question(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome | None:
@@ -96,6 +98,8 @@ def policy_question(dm: DialogueManager, d: Decision, state: ConversationState, 
     first = words_[0] if words_ else ""
     if d.order_id or not (first in ASKING or not state.customer_id and first in ("can", "could")):
         return None
+    if state.customer_id and " ".join(words_[:4]) in ASKING_TO_DO:
+        return None  # a signed-in "is it possible to change the address of my order?" asks for it to be done
     from bot.care_actions import knowledge_answer
 
     return knowledge_answer(dm, parse)
@@ -199,12 +203,14 @@ def change_address(dm: DialogueManager, d: Decision, state: ConversationState, p
 
 
 def _address_in_request(dm: DialogueManager, state: ConversationState, text: str) -> ParsedAddress | None:
+    """"change the address to Meir 1, 2000 Antwerpen", or a bare address sent without a question asked."""
+    customer = dm.shop.find_customer(state.customer_id) if state.customer_id else None
+    country = customer.country if customer else None
     lowered = text.lower()
     cut = max(lowered.rfind(" to "), lowered.rfind(" is now "), lowered.rfind(": "))
-    if cut < 0:
-        return None
-    customer = dm.shop.find_customer(state.customer_id) if state.customer_id else None
-    return parse_address(text[cut:].split(maxsplit=1)[-1], customer.country if customer else None)
+    if cut >= 0:
+        return parse_address(text[cut:].split(maxsplit=1)[-1], country)
+    return parse_address(text, country)
 
 
 def _confirm_address(order_id: str | None, address: ParsedAddress) -> Outcome:

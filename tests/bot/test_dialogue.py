@@ -324,3 +324,21 @@ def test_a_damaged_item_is_offered_a_return_only_inside_the_return_window(days_a
     titles = [b["title"] for b in c.last_turn.messages[0].buttons]
     assert ("Start a return" in titles) is offers_return and "1000000001" in reply
     assert ("can't register a return" in reply) is not offers_return
+
+
+def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
+    from bot.language import LanguageDetector
+
+    TABLE["Kurfürstendamm 21, 10719 Berlin"] = ("out_of_scope", {})
+    c = Conversation(shop)
+    c.manager.language = LanguageDetector(spoken=["en"], candidates=["en", "de", "fr"])
+    reply = c.say("Kurfürstendamm 21, 10719 Berlin")[0]
+    assert "Change the delivery address of order 1000000002 to Kurfürstendamm 21, 10719 Berlin" in reply
+    c.say("no")
+    assert shop.calls == []
+
+
+def test_a_signed_in_is_it_possible_to_change_asks_for_the_change(shop):
+    TABLE["is it possible to change the delivery address of my order?"] = ("change_shipping_address", {})
+    c = Conversation(shop)
+    assert "new delivery address for order 1000000002" in c.say("is it possible to change the delivery address of my order?")[0]
