@@ -71,6 +71,10 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
     confident = parse.confidence >= STRONG_CONFIDENCE
     form = state.form
     if not form:
+        if parse.intent in ("affirm", "deny") and _starts_with(parse, YES_WORDS) and not _has_no(parse):
+            verbs = [FLOW_VERBS[w] for w in _words(parse) if w in FLOW_VERBS]
+            if verbs:  # "yes cancel it" after the bot suggested it: the request, not a yes to nothing
+                return Decision(verbs[0], order_id)
         return Decision(action, order_id)
     slot_order = state.slots.get("order_id")
     deny_bar = DIGRESSION_CONFIDENCE if form in FREE_TEXT_FORMS else STRONG_CONFIDENCE  # "no wait, stop" ends a free-text form
@@ -140,6 +144,14 @@ YES_WORDS = frozenset("yes yeah yep yup sure ok okay please absolutely definitel
 
 
 NO_WORDS = frozenset("no nope nah don't dont not".split())
+
+
+# Verbs that name a change request even when the NLU reads the message as a bare yes or no.
+FLOW_VERBS = {"cancel": "cancel_order", "return": "return_order", "track": "track_order"}
+
+
+def _words(parse: Parse) -> list[str]:
+    return [w.strip(",.!?") for w in parse.text.lower().split()]
 
 
 # Words that may follow a yes and keep it a plain yes ("yes please", "ok go ahead", "sure, do it").

@@ -88,3 +88,14 @@ def test_a_question_about_a_return_in_progress_is_told_apart_from_starting_one(t
     from bot.policy import _asks_return_status
 
     assert _asks_return_status(Parse(text, "return_order", 0.9)) is status
+
+
+def test_yes_with_a_change_verb_outside_a_form_is_that_request():
+    from bot.nlu.types import Parse
+    from bot.policy import decide
+    from bot.state import ConversationState
+
+    state = ConversationState("c", "C1")
+    assert decide(Parse("yes cancel it", "deny", 0.9), state).action == "cancel_order"
+    assert decide(Parse("ok, return it then", "affirm", 0.9), state).action == "return_order"
+    assert decide(Parse("no don't cancel", "deny", 0.9), state).action == "deny_no_context"
