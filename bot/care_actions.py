@@ -48,6 +48,12 @@ def greet(dm: DialogueManager, d: Decision, state: ConversationState, parse: Par
     return Outcome().say("greet", name_part=dm.name_part(state))
 
 
+@action("capabilities")
+def capabilities(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"Are you a bot?", "what can you do?": say what it is and what it can do, a person one click away."""
+    return Outcome().say("capabilities", buttons=[TALK_TO_PERSON])
+
+
 @action("goodbye")
 def goodbye(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     return Outcome().say("goodbye", name_part=dm.name_part(state))

@@ -26,14 +26,15 @@ SIMPLE = {"greet": "greet", "goodbye": "goodbye", "thanks": "thanks", "affirm": 
           "deny": "deny_no_context", "contact_human_agent": "handoff", "contact_customer_service": "contact_info",
           "complaint": "complaint", "product_search": "search_products", OUT_OF_SCOPE: "fallback",
           "delivery_period": "arrival", "parcel_missing": "parcel_missing", "item_damaged": "item_damaged",
-          "leave_shop": "leave_shop", "delete_account": "close_account", "recommend_me": "recommend"}
+          "leave_shop": "leave_shop", "delete_account": "close_account", "recommend_me": "recommend",
+          "bot_challenge": "capabilities"}
 
 # Every intent the NLU knows must map to an action (checked by tests/bot/test_policy.py).
 INTENT_ACTIONS: dict[str, str] = {**ORDER_FLOWS, **{i: "answer_from_knowledge" for i in KNOWLEDGE_INTENTS}, **SIMPLE}
 
 # Actions that only read: inside a form they are answered and the form goes on.
 READ_ONLY = frozenset({"answer_from_knowledge", "contact_info", "track_order", "refund_status", "search_products", "arrival",
-                       "recommend", "greet", "thanks"})
+                       "recommend", "greet", "thanks", "capabilities"})
 # Confirmation forms: the answers that fill them.
 CONFIRMATIONS = {
     "confirm_cancel": {"affirm": "do_cancel", "deny": "keep"},

@@ -12,6 +12,7 @@ from typing import Any
 from bot.events import BotMessage
 
 TEMPLATES: dict[str, str] = {
+    "capabilities": "I'm the shop's virtual assistant, not a person. I can track, cancel or return an order, change a delivery address, answer questions about shipping, returns and payments, and suggest products. For anything else, a colleague from our team can take over.",
     "greet": "Hi{name_part}! I'm the shop's assistant. I can track, cancel or return an order, change a delivery address, answer questions about shipping, returns and payments, suggest products, or get you a person from our team.",
     "goodbye": "Thanks for stopping by{name_part}. Have a lovely day!",
     "thanks": "You're welcome! Anything else I can do for you?",
