@@ -100,7 +100,8 @@ class SqlShopBackend:
         with self._sessions() as session:
             newest = list(session.scalars(select(Order.id).order_by(Order.placed_at.desc()).limit(limit // 2)))
             oldest = list(session.scalars(select(Order.id).order_by(Order.placed_at.asc()).limit(limit - limit // 2)))
-            return newest + [i for i in oldest if i not in set(newest)]
+            seen = set(newest)
+            return newest + [i for i in oldest if i not in seen]
 
     def _refuse(self, order: Order, change: str) -> None:
         problem = why_not(_order_view(order), change, self._now())
