@@ -25,7 +25,7 @@ def train(
     max_minutes: Annotated[float | None, typer.Option("--max-minutes", min=0.1, help="Stop training after this many minutes and keep the best epoch so far.")] = None,
     max_length: Annotated[int | None, typer.Option("--max-length", min=8, max=512, help="Tokens kept per message (default: setting KEEPCART_NLU__MAX_LENGTH).")] = None,
     order_pattern: Annotated[str | None, typer.Option("--order-pattern", help="Regex for the shop's order numbers (default: 10 digits starting with 10).")] = None,
-    label_smoothing: Annotated[float, typer.Option("--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the intent loss.")] = 0.0,
+    label_smoothing: Annotated[float, typer.Option("--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the intent loss.")] = 0.1,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After validation has chosen the epochs and the calibration, train again on every example for that many epochs (about twice the training time).")] = False,
     rule_entities: Annotated[str, typer.Option("--rule-entities", help="Regex extractors to run: 'auto' (those of order_id, email, amount, date that the data annotates), 'none', or a comma list.")] = "auto",
     more_files: Annotated[list[Path] | None, typer.Argument(help="More training files, so that `--data a.yml b.yml` (e.g. a shell glob) works.", show_default=False)] = None,

@@ -88,7 +88,7 @@ class NLUModel:
                  weight_decay: float = 0.01, warmup: float = 0.1, entity_weight: float = 1.0, dropout: float = 0.1,
                  validation_split: float = 0.1, patience: int = 2, max_minutes: float | None = None,
                  seed: int = 13, order_pattern: str = DEFAULT_ORDER_PATTERN, rule_entities: str | list[str] = "auto",
-                 freeze_embeddings: bool = True, num_threads: int | None = None, label_smoothing: float = 0.0,
+                 freeze_embeddings: bool = True, num_threads: int | None = None, label_smoothing: float = 0.1,
                  refit: bool = False) -> None:
         self.base_model, self.max_length, self.epochs, self.batch_size = base_model, max_length, epochs, batch_size
         self.lr, self.head_lr, self.weight_decay, self.warmup = lr, head_lr, weight_decay, warmup
