@@ -6,6 +6,7 @@ structured entities; a calibrated threshold turns unclear messages into `out_of_
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -218,7 +219,9 @@ class NLUModel:
         _quiet_transformers()
         torch.set_num_threads(sensible_threads(num_threads))
         params = json.loads((src / "nlu_config.json").read_text())
-        model = cls(**params)
+        known = inspect.signature(cls.__init__).parameters
+        # training-only settings a newer version added do not matter for serving: a rollback still loads
+        model = cls(**{k: v for k, v in params.items() if k in known})
         labels = json.loads((src / "labels.json").read_text())
         calib = json.loads((src / "calibration.json").read_text())
         model.intents_, model.entity_types_, model.tags_ = labels["intents"], labels["entity_types"], labels["tags"]

@@ -134,3 +134,17 @@ def test_refit_trains_again_on_every_example_for_the_epochs_validation_chose() -
     assert t["refit_epochs"] == t["best_epoch"] == 1
     assert model.get_params()["refit"] is True and model.get_params()["label_smoothing"] == 0.1
     assert model.parse(examples[0].text).intent == examples[0].intent
+
+
+def test_a_model_saved_with_a_setting_this_version_does_not_know_still_loads(toy_model_dir: Path, tmp_path: Path) -> None:
+    """A rollback to an older Keepcart must serve a model a newer one trained (its recipe settings differ)."""
+    import json
+    import shutil
+
+    from bot.nlu.model import NLUModel
+
+    copy = tmp_path / "nlu"
+    shutil.copytree(toy_model_dir, copy)
+    config = json.loads((copy / "nlu_config.json").read_text())
+    (copy / "nlu_config.json").write_text(json.dumps({**config, "a_future_setting": 3}))
+    assert NLUModel.load(copy).parse("hello").intent
