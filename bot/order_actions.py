@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.actions import Outcome, action, yes_no
 from bot.address import ParsedAddress, parse_address
 from bot.order_refs import lines_named, resolve, words
-from bot.policy import Decision
+from bot.policy import Decision, asks_return_status
 from bot.responses import Reply
 from common.errors import Conflict, NotFound
 from shop.backend import RETURN_WINDOW_DAYS, OrderView
@@ -253,6 +253,8 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
             rma = dm.shop.find_return(state.customer_id, candidate.id)
             if rma is not None and candidate.status in ("delivered", "shipped"):
                 return Outcome().say("refund_return_registered", return_id=rma.id, **_values(candidate)).form(None)
+        if asks_return_status(parse):  # asked about a return, and none is registered
+            return Outcome().say("no_return_registered", return_days=RETURN_WINDOW_DAYS).form(None)
     order, out = pick_order(dm, d, state, parse, "refund_status")
     if out:
         return out

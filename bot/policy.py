@@ -67,7 +67,7 @@ def flow_of(form: str | None) -> str | None:
 def decide(parse: Parse, state: ConversationState, order_id: str | None = None) -> Decision:
     """`order_id` is the order the message names, already checked against the shop's id format."""
     action = INTENT_ACTIONS.get(parse.intent, "fallback")
-    if action in ("track_order", "return_order") and _asks_return_status(parse):
+    if action in ("track_order", "return_order") and asks_return_status(parse):
         action = "refund_status"  # "what is the status of my return" tracks the return, not the parcel
     confident = parse.confidence >= STRONG_CONFIDENCE
     form = state.form
@@ -129,7 +129,7 @@ RETURN_WORDS = frozenset("return returns returned refund refunds refunded".split
 STATUS_WORDS = frozenset("status progress update happened happening received arrived".split())
 
 
-def _asks_return_status(parse: Parse) -> bool:
+def asks_return_status(parse: Parse) -> bool:
     """"What's the status of my return?", "where is my refund?" — not "how do I return something"."""
     ws = [w.strip(",.!?'") for w in parse.text.lower().replace("'s ", " is ").split()]
     if not RETURN_WORDS & set(ws):

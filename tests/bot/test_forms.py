@@ -153,3 +153,9 @@ def test_where_is_my_return_answers_with_the_return_registered(shop):
     c.say("yes")
     reply = c.say("what is the status of my return")[0]
     assert "Your return R-1 for order 1000000001 is registered" in reply
+
+
+def test_a_return_status_question_without_a_return_says_none_is_registered(shop):
+    TABLE["what is the status of my return"] = ("track_order", {})
+    reply = Conversation(shop).say("what is the status of my return")[0]
+    assert "don't see a return registered" in reply and shop.calls == []

@@ -85,9 +85,9 @@ def test_a_no_that_points_at_another_order_corrects_it(text):
 ])
 def test_a_question_about_a_return_in_progress_is_told_apart_from_starting_one(text, status):
     from bot.nlu.types import Parse
-    from bot.policy import _asks_return_status
+    from bot.policy import asks_return_status
 
-    assert _asks_return_status(Parse(text, "return_order", 0.9)) is status
+    assert asks_return_status(Parse(text, "return_order", 0.9)) is status
 
 
 def test_yes_with_a_change_verb_outside_a_form_is_that_request():
