@@ -248,8 +248,9 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
         from bot.care_actions import answer_from_knowledge
 
         return answer_from_knowledge(dm, d, state, parse)
-    if not d.order_id and not resolve(parse.text, dm.shop.list_orders(state.customer_id, limit=10), None):
-        for candidate in dm.shop.list_orders(state.customer_id, limit=10):  # "where is my return?": the one registered
+    recent = [] if d.order_id else dm.shop.list_orders(state.customer_id, limit=10)
+    if not d.order_id and not resolve(parse.text, recent, None):
+        for candidate in recent:  # "where is my return?": the one registered
             rma = dm.shop.find_return(state.customer_id, candidate.id)
             if rma is not None and candidate.status in ("delivered", "shipped"):
                 return Outcome().say("refund_return_registered", return_id=rma.id, **_values(candidate)).form(None)

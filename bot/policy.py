@@ -187,11 +187,11 @@ ELSEWHERE = frozenset("other another different wrong instead first second third 
 
 
 def _points_elsewhere(parse: Parse) -> bool:
-    return any(w.strip(",.!?") in ELSEWHERE for w in parse.text.lower().split())
+    return any(w in ELSEWHERE for w in _words(parse))
 
 
 def _hesitant(parse: Parse) -> bool:
-    text = " " + " ".join(w.strip(",.!?") for w in parse.text.lower().split()) + " "
+    text = " " + " ".join(_words(parse)) + " "
     return any(f" {h} " in text for h in HESITANT)
 
 
@@ -201,7 +201,7 @@ def _starts_with(parse: Parse, first_words: frozenset[str]) -> bool:
 
 
 def _has_no(parse: Parse) -> bool:
-    return any(w.strip(",.!?") in NO_WORDS | {"but", "wait"} for w in parse.text.lower().split())
+    return any(w in NO_WORDS | {"but", "wait"} for w in _words(parse))
 
 
 def _question_like(parse: Parse) -> bool:
