@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 from bot.nlu import calibration
 from bot.nlu.extractors import CONTEXTUAL_TYPES, DEFAULT_ORDER_PATTERN, RULE_TYPES, RuleExtractor, merge_entities
 from bot.nlu.network import JointNetwork, spans_to_tags, tag_names, tags_to_spans
+from bot.nlu.spelling import Repair, SpellingRepair, count_words
 from bot.nlu.trainer import Encoded, TrainResult, predict_logits, train
 from bot.nlu.training_data import Example
 from bot.nlu.types import OUT_OF_SCOPE, Entity, Parse, out_of_scope_label
@@ -90,13 +91,14 @@ class NLUModel:
                  validation_split: float = 0.1, patience: int = 2, max_minutes: float | None = None,
                  seed: int = 13, order_pattern: str = DEFAULT_ORDER_PATTERN, rule_entities: str | list[str] = "auto",
                  freeze_embeddings: bool = True, num_threads: int | None = None, label_smoothing: float = 0.1,
-                 refit: bool = False) -> None:
+                 refit: bool = False, spelling: bool = True) -> None:
         self.base_model, self.max_length, self.epochs, self.batch_size = base_model, max_length, epochs, batch_size
         self.lr, self.head_lr, self.weight_decay, self.warmup = lr, head_lr, weight_decay, warmup
         self.entity_weight, self.dropout, self.validation_split = entity_weight, dropout, validation_split
         self.patience, self.max_minutes, self.seed, self.order_pattern = patience, max_minutes, seed, order_pattern
         self.rule_entities, self.freeze_embeddings, self.num_threads = rule_entities, freeze_embeddings, num_threads
-        self.label_smoothing, self.refit = label_smoothing, refit
+        self.label_smoothing, self.refit, self.spelling = label_smoothing, refit, spelling
+        self.speller_: SpellingRepair | None = None
         self._lock = threading.Lock()
         self.manifest_: dict[str, Any] = {}
 
@@ -104,13 +106,20 @@ class NLUModel:
     def get_params(self) -> dict[str, Any]:
         keys = ("base_model", "max_length", "epochs", "batch_size", "lr", "head_lr", "weight_decay", "warmup",
                 "entity_weight", "dropout", "validation_split", "patience", "max_minutes", "seed", "order_pattern", "rule_entities",
-                "freeze_embeddings", "num_threads", "label_smoothing", "refit")
+                "freeze_embeddings", "num_threads", "label_smoothing", "refit", "spelling")
         return {k: getattr(self, k, None) for k in keys}
 
     def _make_rules(self) -> None:
         """Rules for the types the training data defines ("auto"), or for an explicit list."""
         wanted = self.entity_types_ if self.rule_entities == "auto" else list(self.rule_entities)
         self.rules_ = RuleExtractor(self.order_pattern, [t for t in RULE_TYPES if t in wanted])
+
+    def _make_speller(self) -> None:
+        """Typo repair from the training words, unless switched off or the artifact predates it."""
+        words = getattr(self, "vocabulary_", None)
+        self.speller_ = None
+        if self.spelling and words:
+            self.speller_ = SpellingRepair(words, (w for w in self.tokenizer_.get_vocab() if not w.startswith("##")))
 
     @property
     def model_id(self) -> str:
@@ -146,6 +155,8 @@ class NLUModel:
         self.entity_types_ = sorted({s.entity for e in examples for s in e.entities})
         self.tags_ = tag_names(self.entity_types_)
         self._make_rules()
+        self.vocabulary_ = dict(count_words(e.text for e in examples))
+        self._make_speller()
 
         def fresh_network() -> JointNetwork:
             encoder = AutoModel.from_pretrained(path)
@@ -199,6 +210,7 @@ class NLUModel:
             (out / "calibration.json").write_text(json.dumps(
                 {"temperature": self.temperature_, "threshold": self.threshold_}, indent=2))
             (out / "nlu_config.json").write_text(json.dumps(self.get_params(), indent=2))
+            (out / "vocabulary.json").write_text(json.dumps(self.vocabulary_, ensure_ascii=False, sort_keys=True))
             fields = {"params": self.get_params(), "labels": {"intents": self.intents_, "entities": self.entity_types_},
                       "calibration": {"temperature": self.temperature_, "threshold": self.threshold_},
                       "training": getattr(self, "training_", {}), **manifest_fields}
@@ -228,6 +240,9 @@ class NLUModel:
         model.temperature_, model.threshold_ = float(calib["temperature"]), float(calib["threshold"])
         model._make_rules()
         model.tokenizer_ = AutoTokenizer.from_pretrained(src)
+        vocabulary = src / "vocabulary.json"
+        model.vocabulary_ = json.loads(vocabulary.read_text()) if vocabulary.exists() else {}
+        model._make_speller()
         encoder = AutoModel.from_config(AutoConfig.from_pretrained(src))
         net = JointNetwork(encoder, encoder.config.hidden_size, len(model.intents_), len(model.tags_), model.dropout)
         net.load_state_dict(load_file(str(src / "model.safetensors")))
@@ -258,8 +273,9 @@ class NLUModel:
                 results[i] = Parse(text=t or "", intent=OUT_OF_SCOPE, confidence=0.0, model_id=self.model_id)
         if live:
             batch = [texts[i] for i in live]
+            repairs = [self.speller_.repair(t) if self.speller_ else Repair(t) for t in batch]
             with self._lock, torch.inference_mode():
-                enc = self.tokenizer_(batch, truncation=True, max_length=self.max_length, padding=True,
+                enc = self.tokenizer_([r.text for r in repairs], truncation=True, max_length=self.max_length, padding=True,
                                       return_offsets_mapping=True, return_tensors="pt")
                 intent_logits, tag_logits = self.net_(enc["input_ids"], enc["attention_mask"])
                 tag_probs = torch.softmax(tag_logits.float(), -1)
@@ -267,17 +283,19 @@ class NLUModel:
             probs = calibration.softmax(intent_logits.float().numpy(), self.temperature_)
             offsets = enc["offset_mapping"].tolist()
             for row, i in enumerate(live):
-                results[i] = self._build(batch[row], probs[row], offsets[row], tag_ids[row].tolist(),
+                results[i] = self._build(batch[row], repairs[row], probs[row], offsets[row], tag_ids[row].tolist(),
                                          tag_score[row].tolist(), today)
         return [r for r in results if r is not None]
 
-    def _build(self, text: str, probs: np.ndarray, offsets: list[list[int]], tag_ids: list[int], scores: list[float],
-               today: date | None) -> Parse:
+    def _build(self, text: str, repair: Repair, probs: np.ndarray, offsets: list[list[int]], tag_ids: list[int],
+               scores: list[float], today: date | None) -> Parse:
         order = np.argsort(-probs)[:RANKING_SIZE]
         ranking = [(self.intents_[j], float(probs[j])) for j in order]
         top, conf = ranking[0]
         intent = top if conf >= self.threshold_ else out_of_scope_label(self.intents_)
-        learned = [Entity(s.start, s.end, s.entity, text[s.start:s.end], source="model", confidence=round(s.score, 4))
-                   for s in tags_to_spans(text, [(start, end) for start, end in offsets], tag_ids, scores, self.tags_)]
+        learned = []
+        for s in tags_to_spans(repair.text, [(start, end) for start, end in offsets], tag_ids, scores, self.tags_):
+            start, end = repair.to_original(s.start, s.end)  # spans name the shopper's own words
+            learned.append(Entity(start, end, s.entity, text[start:end], source="model", confidence=round(s.score, 4)))
         entities = merge_entities(self.rules_.extract(text, today), learned, CONTEXTUAL_TYPES & set(self.entity_types_))
         return Parse(text=text, intent=intent, confidence=conf, ranking=ranking, entities=entities, model_id=self.model_id)

@@ -148,3 +148,29 @@ def test_a_model_saved_with_a_setting_this_version_does_not_know_still_loads(toy
     config = json.loads((copy / "nlu_config.json").read_text())
     (copy / "nlu_config.json").write_text(json.dumps({**config, "a_future_setting": 3}))
     assert NLUModel.load(copy).parse("hello").intent
+
+
+def test_a_misspelt_message_parses_like_the_right_spelling_and_keeps_its_own_spans(toy_model_dir: Path) -> None:
+    model = NLUModel.load(toy_model_dir)
+    assert model.speller_ is not None and model.speller_.suggest("purchsae") == "purchase"
+    typo = model.parse("quick one: purchsae the red trainres")
+    right = model.parse("quick one: purchase the red trainers")
+    assert typo.intent == right.intent == "buy_shoes"
+    assert [(e.start, e.end, e.value) for e in typo.entities if e.entity == "colour"] == [(24, 27, "red")]
+    assert typo.text == "quick one: purchsae the red trainres"  # the shopper's words are what is stored
+
+
+def test_spelling_repair_can_be_switched_off_and_older_artifacts_load_without_it(toy_model_dir: Path,
+                                                                                tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    copy = tmp_path / "nlu"
+    shutil.copytree(toy_model_dir, copy)
+    config = json.loads((copy / "nlu_config.json").read_text())
+    (copy / "nlu_config.json").write_text(json.dumps({**config, "spelling": False}))
+    assert NLUModel.load(copy).speller_ is None
+    (copy / "nlu_config.json").write_text(json.dumps(config))
+    (copy / "vocabulary.json").unlink()  # saved before the repair existed
+    old = NLUModel.load(copy)
+    assert old.speller_ is None and old.parse("purchsae the red trainres").text == "purchsae the red trainres"
