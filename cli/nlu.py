@@ -17,7 +17,8 @@ def train(
     data: Annotated[list[Path], typer.Option("--data", help="Training file(s): annotated .yml/.yaml, CSV text,intent, or JSONL {text,intent,entities}. Repeat for several.")],
     out: Annotated[Path, typer.Option("--out", help="Artifact directory to write (model.safetensors, tokenizer, labels, calibration, manifest.json).")],
     base_model: Annotated[str | None, typer.Option("--base-model", help="Hugging Face name or local path of the encoder to fine-tune (default: setting KEEPCART_NLU__BASE_MODEL).")] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Most passes over the data; early stopping on the validation split may stop sooner.")] = 12,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Passes over the data, the learning rate annealed to zero over them (default: 6, more for small data: at least 400 steps, at most 12).")] = None,
+    patience: Annotated[int | None, typer.Option("--patience", min=1, help="Stop after this many epochs without progress on the validation split (default: run every epoch of the schedule).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same data, seed and machine give the same model.")] = 13,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Messages per training step.")] = 32,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="Learning rate of the encoder (the two heads learn 20x faster).")] = 1e-4,
@@ -34,7 +35,7 @@ def train(
     from bot.nlu.recipes import train_nlu
 
     s = settings()
-    hyper: dict[str, object] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "head_lr": lr * 20,
+    hyper: dict[str, object] = {"epochs": epochs, "patience": patience, "batch_size": batch_size, "lr": lr, "head_lr": lr * 20,
                                 "validation_split": validation_split, "max_minutes": max_minutes,
                                 "max_length": max_length or s.nlu.max_length, "label_smoothing": label_smoothing, "refit": refit}
     if order_pattern:

@@ -36,6 +36,7 @@ from common.pretrained import resolve_model_path
 log = logging.getLogger(__name__)
 KIND = "nlu"
 RANKING_SIZE = 5
+MIN_AUTO_EPOCHS, MAX_AUTO_EPOCHS, MIN_STEPS = 6, 12, 400
 
 
 def _quiet_transformers() -> None:
@@ -86,9 +87,9 @@ class NLUModel:
     load_seconds_: float  # set by load()
 
     def __init__(self, base_model: str = "sentence-transformers/all-MiniLM-L6-v2", max_length: int = 64,
-                 epochs: int = 12, batch_size: int = 32, lr: float = 1e-4, head_lr: float = 2e-3,
+                 epochs: int | None = None, batch_size: int = 32, lr: float = 1e-4, head_lr: float = 2e-3,
                  weight_decay: float = 0.01, warmup: float = 0.1, entity_weight: float = 1.0, dropout: float = 0.1,
-                 validation_split: float = 0.1, patience: int = 2, max_minutes: float | None = None,
+                 validation_split: float = 0.1, patience: int | None = None, max_minutes: float | None = None,
                  seed: int = 13, order_pattern: str = DEFAULT_ORDER_PATTERN, rule_entities: str | list[str] = "auto",
                  freeze_embeddings: bool = True, num_threads: int | None = None, label_smoothing: float = 0.1,
                  refit: bool = False, spelling: bool = True) -> None:
@@ -113,6 +114,17 @@ class NLUModel:
         """Rules for the types the training data defines ("auto"), or for an explicit list."""
         wanted = self.entity_types_ if self.rule_entities == "auto" else list(self.rule_entities)
         self.rules_ = RuleExtractor(self.order_pattern, [t for t in RULE_TYPES if t in wanted])
+
+    def epochs_for(self, n_train: int) -> int:
+        """`epochs`, or by default 6 passes, more for small data: at least MIN_STEPS steps, at most 12 passes.
+
+        Six annealed passes is the plain fine-tune that reaches 0.94 on 10k-utterance benchmarks; a shop's
+        first 1,000 examples are only 32 steps a pass, too few to learn from in six.
+        """
+        if self.epochs is not None:
+            return self.epochs
+        steps_per_epoch = max(1, -(-n_train // self.batch_size))
+        return min(MAX_AUTO_EPOCHS, max(MIN_AUTO_EPOCHS, -(-MIN_STEPS // steps_per_epoch)))
 
     def _make_speller(self) -> None:
         """Typo repair from the training words, unless switched off or the artifact predates it."""
@@ -174,7 +186,7 @@ class NLUModel:
         self.net_ = fresh_network()
         train_part, val_part = split_validation(examples, self.validation_split, self.seed)
         val_data = self._encode(val_part) if val_part else None
-        result = run(self.net_, train_part, val_data, self.epochs, self.max_minutes)
+        result = run(self.net_, train_part, val_data, self.epochs_for(len(train_part)), self.max_minutes)
         self.history_ = result.history
         self.training_ = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                           "seconds": round(result.seconds, 1),
@@ -186,12 +198,13 @@ class NLUModel:
             self.temperature_ = calibration.fit_temperature(logits, np.array(val_data.intents))
             probs = calibration.softmax(logits, self.temperature_)
             self.threshold_ = calibration.choose_threshold(probs, [e.intent for e in val_part], self.intents_)
-        if self.refit and val_part and result.best_epoch >= 1:
+        chosen = result.best_epoch if self.patience is not None else result.epochs_run
+        if self.refit and val_part and chosen >= 1:
             # Validation chose the epochs and the calibration; now every example counts: a fresh network
             # trained on all of them for that many epochs, its schedule annealed over exactly those.
             left = None if self.max_minutes is None else max(0.1, self.max_minutes - result.seconds / 60)
             self.net_ = fresh_network()
-            refit = run(self.net_, examples, None, result.best_epoch, left)
+            refit = run(self.net_, examples, None, chosen, left)
             self.training_.update({"refit_epochs": refit.epochs_run, "refit_seconds": round(refit.seconds, 1),
                                    "refit_stopped_by": refit.stopped_by, "n_refit": len(examples)})
         self.manifest_ = {}
