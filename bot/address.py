@@ -83,6 +83,34 @@ def strip_lead_in(text: str) -> str:
     return " ".join(words[i:])
 
 
+TRAILING = frozenset("instead please pls then thanks thank you rather".split())
+NOT_A_STREET = frozenset("number nr no house order item items size quantity".split())
+
+
+def _house_number(token: str) -> bool:
+    """"7", "12a", "12-14": digits first, at most 4 of them (a 5-digit number is a postal code)."""
+    digits = len(token) - len(token.lstrip("0123456789"))
+    rest = token[digits:]
+    return 0 < digits <= 4 and (rest == "" or (len(rest) == 1 and rest.isalpha()) or (rest[:1] == "-" and rest[1:].isdigit()))
+
+
+def street_line(text: str) -> str | None:
+    """A street and house number alone ("no, Hauptstraße 7 instead", "12 High Street"), else None.
+
+    How a shopper corrects only the street of an address that is being confirmed.
+    """
+    if len(text) > 120 or "," in strip_lead_in(text).rstrip(",.!"):
+        return None
+    words = [w.strip(".!?") for w in strip_lead_in(text).split()]
+    while words and words[-1].lower() in TRAILING:
+        words.pop()
+    if not 2 <= len(words) <= 6 or not any(c.isalpha() for c in words[0] + words[-1]):
+        return None
+    if not (_house_number(words[-1]) or _house_number(words[0])) or words[0].lower() in NOT_A_STREET:
+        return None
+    return " ".join(words)
+
+
 def parse_address(text: str, default_country: str | None = None) -> ParsedAddress | None:
     """"Meir 1, 2000 Antwerpen, BE" -> Meir 1 / 2000 / Antwerpen / BE; None when it is not an address.
 

@@ -15,7 +15,7 @@ from typing import Any
 from bot import care_actions, order_actions  # noqa: F401  (they register the actions)
 from bot import events as ev
 from bot.actions import ACTIONS, TALK_TO_PERSON, Action, Outcome, yes_no
-from bot.address import parse_address
+from bot.address import parse_address, street_line
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
@@ -106,7 +106,7 @@ class DialogueManager:
             order_id, wants_other = self._reference(state, parse)
             decision = decide(parse, state, order_id)
             if state.form == "confirm_address" and decision.action in ("confirm_again", "keep", "correct_order") \
-                    and self._parses_as_address(state, text):
+                    and (self._parses_as_address(state, text) or street_line(text)):
                 decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
             elif not state.form and state.customer_id and decision.action in ADDRESS_MISREADS \
                     and state.last_intent != "change_shipping_address" and self._parses_as_address(state, text):

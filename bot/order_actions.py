@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.actions import Outcome, action, yes_no
-from bot.address import ParsedAddress, parse_address
+from bot.address import ParsedAddress, parse_address, street_line
 from bot.order_refs import lines_named, resolve, words
 from bot.policy import Decision, asks_return_status
 from bot.responses import Reply
@@ -223,6 +223,9 @@ def _confirm_address(order_id: str | None, address: ParsedAddress) -> Outcome:
 def address_given(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     customer = dm.shop.find_customer(state.customer_id) if state.customer_id else None
     address = parse_address(parse.text, customer.country if customer else None)
+    pending, line = state.slots.get("address"), street_line(parse.text)
+    if address is None and state.form == "confirm_address" and line and isinstance(pending, dict):
+        address = ParsedAddress(line, pending["postal_code"], pending["city"], pending["country"])  # "no, number 7"
     if address is None:
         return Outcome().say("address_unclear").form("ask_address", **state.slots)
     return _confirm_address(d.order_id, address)

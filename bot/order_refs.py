@@ -23,6 +23,10 @@ FIRST = frozenset("first oldest earliest".split())
 LAST = frozenset("last latest newest recent most-recent".split())
 SECOND = frozenset("second 2nd".split())
 OTHER = frozenset("other another different".split())
+# "the first one", "my second order" name a position; "where is it first?" does not
+POSITION_BEFORE = frozenset("the my our your".split())
+POSITION_AFTER = frozenset("one order orders purchase parcel package delivery".split())
+PRONOUNS = frozenset("it this that".split())
 PARTS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20), "late": (21, 31),
          "end": (21, 31)}
 FUNCTION_WORDS = frozenset("""a an the my me i it its this that one ones order orders from of in on at with and or to for was were
@@ -154,10 +158,13 @@ def resolve(text: str, orders: list[OrderView], shape: IdShape | None, current: 
             return others
     if ws & LAST and "order" in " ".join(words(text)) or ws & {"latest", "newest", "recent"}:
         return orders[:1]
-    if ws & FIRST and orders:
+    seq = words(text)
+    if _position(seq, FIRST) and orders:
         return orders[-1:]
-    if ws & SECOND and len(orders) > 1:
+    if _position(seq, SECOND) and len(orders) > 1:
         return orders[1:2]
+    if ws & PRONOUNS and current is not None and current in by_id:  # "what's the status of it?"
+        return [by_id[current]]
     for iso in dates or []:
         day = [o for o in orders if o.placed_at.date().isoformat() == iso]
         if day:
@@ -168,6 +175,13 @@ def resolve(text: str, orders: list[OrderView], shape: IdShape | None, current: 
         return [o for o in orders if o.placed_at.month == month and lo <= o.placed_at.day <= hi]
     named = [o for o in orders if lines_named(o, text)]
     return named
+
+
+def _position(seq: list[str], names: frozenset[str]) -> bool:
+    """A position word that qualifies an order: after "the"/"my" or before "one"/"order"."""
+    return any(w in names and ((i > 0 and seq[i - 1] in POSITION_BEFORE)
+                               or (i + 1 < len(seq) and seq[i + 1] in POSITION_AFTER))
+               for i, w in enumerate(seq))
 
 
 def placed_day(value: datetime) -> str:

@@ -311,4 +311,5 @@ class NLUModel:
             start, end = repair.to_original(s.start, s.end)  # spans name the shopper's own words
             learned.append(Entity(start, end, s.entity, text[start:end], source="model", confidence=round(s.score, 4)))
         entities = merge_entities(self.rules_.extract(text, today), learned, CONTEXTUAL_TYPES & set(self.entity_types_))
-        return Parse(text=text, intent=intent, confidence=conf, ranking=ranking, entities=entities, model_id=self.model_id)
+        return Parse(text=text, intent=intent, confidence=conf, ranking=ranking, entities=entities, model_id=self.model_id,
+                     repaired=repair.text if repair.replaced else None)

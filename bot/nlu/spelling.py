@@ -97,14 +97,15 @@ class SpellingRepair:
             for candidate in candidates:
                 count = self.counts.get(candidate)
                 if (count and count >= OUTWEIGH * own and len(candidate) >= MIN_LENGTH
-                        and lower != candidate[:-1] and (best is None or (count, best[1]) > (best[0], candidate))):
+                        and lower not in (candidate[:-1], candidate + "s") and (best is None or (count, best[1]) > (best[0], candidate))):
                     best = (count, candidate)
             if best:
                 return best[1]
         return None
 
     def _is_word(self, word: str) -> bool:
-        return word in self.known or word in self.counts
+        """Known whole, or a training word that is not itself a typo ("refnd" is, so "refnds" is repaired)."""
+        return word in self.known or (word in self.counts and self.suggest(word) is None)
 
     def _edits(self, word: str) -> tuple[set[str], set[str]]:
         """Words one swap, deletion or insertion away; then words one substitution away."""

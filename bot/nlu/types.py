@@ -49,6 +49,7 @@ class Parse:
     ranking: list[tuple[str, float]] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     model_id: str = ""
+    repaired: str | None = None  # the text as the model read it, when typo repair changed it
 
     def entity_values(self, name: str) -> list[str]:
         return [e.normalised or e.value for e in self.entities if e.entity == name]
@@ -65,4 +66,5 @@ class Parse:
             "ranking": [[name, round(score, 4)] for name, score in self.ranking],
             "entities": [e.to_dict() for e in self.entities],
             "model_id": self.model_id,
+            **({"repaired": self.repaired} if self.repaired else {}),
         }

@@ -342,3 +342,50 @@ def test_a_signed_in_is_it_possible_to_change_asks_for_the_change(shop):
     TABLE["is it possible to change the delivery address of my order?"] = ("change_shipping_address", {})
     c = Conversation(shop)
     assert "new delivery address for order 1000000002" in c.say("is it possible to change the delivery address of my order?")[0]
+
+
+def test_the_help_centre_reads_the_typo_repaired_question(shop):
+    """"what is your retrun policy" finds the article that "return" names; the transcript keeps the typo."""
+    import dataclasses
+
+    class Repairing(ScriptedParser):
+        def parse(self, text):  # type: ignore[no-untyped-def]
+            parse = super().parse(text)
+            return dataclasses.replace(parse, intent="check_refund_policy", repaired=text.replace("retrun", "return"))
+
+    c = Conversation(shop)
+    c.manager.parser = Repairing(TABLE)
+    assert "30 days" in c.say("what is your retrun policy")[0]
+    c.manager.parser = ScriptedParser({"what is your retrun policy": ("check_refund_policy", {})})
+    assert "rather not guess" in c.say("what is your retrun policy")[0]  # without the repair nothing is found
+
+
+def test_a_corrected_street_alone_keeps_the_rest_of_the_address_being_confirmed(shop):
+    """"no sorry, Hauptstraße 7 instead" at the confirmation: only the street changes, and it asks again."""
+    TABLE["change the address of order 1000000002"] = ("change_shipping_address", {"order_id": "1000000002"})
+    TABLE["Hauptstraße 5, 10115 Berlin, DE"] = ("out_of_scope", {})
+    TABLE["no sorry, Hauptstraße 7 instead"] = ("deny", {})
+    c = Conversation(shop)
+    c.say("change the address of order 1000000002")
+    c.say("Hauptstraße 5, 10115 Berlin, DE")
+    reply = c.say("no sorry, Hauptstraße 7 instead")[0]
+    assert "Hauptstraße 7, 10115 Berlin" in reply and reply.endswith("?")
+    assert shop.orders["1000000002"].address.line == "Hauptstr. 5"  # nothing changed yet
+    c.say("yes")
+    assert shop.orders["1000000002"].address.line == "Hauptstraße 7"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("no sorry, Hauptstraße 7 instead", "Hauptstraße 7"),
+    ("12 High Street please", "12 High Street"),
+    ("actually Rue de Rivoli 12b", "Rue de Rivoli 12b"),
+    ("no, number 7", None),
+    ("no, keep it", None),
+    ("order 1000000002", None),
+    ("Hauptstraße 7, 10115 Berlin", None),  # a whole address is parse_address's
+    ("I want 2 mugs", None),
+])
+def test_street_line(text, line):
+    from bot.address import street_line
+
+    assert street_line(text) == line

@@ -35,3 +35,21 @@ def test_a_named_order_that_is_not_the_shoppers_is_not_found_never_swapped_for_a
     c = Conversation(FakeShop([order("1000000001", "delivered", 10), order("1000000002", "paid", 1)]))
     reply = c.say("where's order 2000000001?")[0]
     assert "couldn't find order 2000000001" in reply and "1000000002" not in reply
+
+
+@pytest.mark.parametrize(("text", "current", "expected"), [
+    ("the first one", None, "1000000001"),            # a position: the oldest of the list
+    ("cancel my first order", None, "1000000001"),
+    ("the second one please", None, "1000000002"),
+    ("what's the status of it first", "1000000003", "1000000003"),  # "first" here is "before that"
+    ("first, where is it?", "1000000003", "1000000003"),
+    ("where is it", "1000000002", "1000000002"),      # "it" is the order under discussion
+    ("where is it", None, None),                      # ... and nothing without one
+])
+def test_positions_qualify_an_order_and_it_means_the_order_under_discussion(text, current, expected):
+    from bot.order_refs import resolve
+    from tests.bot.fakes import order
+
+    orders = [order("1000000003", "paid", 1), order("1000000002", "shipped", 5), order("1000000001", "delivered", 30)]
+    found = resolve(text, orders, None, current)
+    assert [o.id for o in found] == ([expected] if expected else [])

@@ -158,6 +158,7 @@ def test_a_misspelt_message_parses_like_the_right_spelling_and_keeps_its_own_spa
     assert typo.intent == right.intent == "buy_shoes"
     assert [(e.start, e.end, e.value) for e in typo.entities if e.entity == "colour"] == [(24, 27, "red")]
     assert typo.text == "quick one: purchsae the red trainres"  # the shopper's words are what is stored
+    assert typo.repaired == "quick one: purchase the red trainers" and right.repaired is None
 
 
 def test_spelling_repair_can_be_switched_off_and_older_artifacts_load_without_it(toy_model_dir: Path,
