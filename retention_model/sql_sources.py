@@ -141,12 +141,13 @@ def _problems_sql(typed: str, has_order_id: bool, max_errors: int) -> str:
     statuses = ", ".join(_quote(s) for s in sorted(KNOWN_STATUSES))
     returns = ", ".join(_quote(s) for s in sorted(RETURN_STATUSES | CANCEL_STATUSES))
     empty_order = "WHEN order_id = '' THEN 'empty order_id' " if has_order_id else ""
+    known = ", ".join(sorted(s for s in KNOWN_STATUSES if s))
     return f"""
 SELECT row_no, CASE
   WHEN customer_id = '' THEN 'empty customer_id' {empty_order}
-  WHEN ts IS NULL THEN 'ordered_at ' || ts_raw || ' is not a date or timestamp (use e.g. 2024-03-31 or 2024-03-31T14:05:00Z)'
-  WHEN amount IS NULL OR NOT isfinite(amount) THEN 'amount ' || amount_raw || ' is not a number'
-  WHEN status NOT IN ({statuses}) THEN 'status ' || status || ' is unknown'
+  WHEN ts IS NULL THEN 'ordered_at ''' || ts_raw || ''' is not an ISO 8601 date or timestamp (use e.g. 2024-03-31 or 2024-03-31T14:05:00Z)'
+  WHEN amount IS NULL OR NOT isfinite(amount) THEN 'amount ''' || amount_raw || ''' is not a number'
+  WHEN status NOT IN ({statuses}) THEN 'status ''' || status || ''' is unknown (use one of {known} or leave it empty)'
   WHEN quantity IS NULL THEN 'quantity is not a number'
   WHEN quantity < 0 AND amount >= 0 AND status NOT IN ({returns}) THEN
     'negative quantity on a purchase (a return needs a negative amount or status returned/refunded/cancelled)'

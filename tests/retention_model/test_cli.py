@@ -58,3 +58,31 @@ def test_bad_csv_is_a_clear_error(tmp_path: Path, data_dir: Path) -> None:
 def test_score_needs_a_model(tmp_path: Path, data_dir: Path) -> None:
     result = runner.invoke(app, ["churn", "score", "--model", str(tmp_path / "missing")])
     assert result.exit_code == 1 and "not a Keepcart artifact" in result.output
+
+
+def test_duckdb_engine_gives_the_pandas_figures(csv_file: Path, tmp_path: Path, data_dir: Path) -> None:
+    reports = {}
+    for engine in ("pandas", "duckdb"):
+        model, report = tmp_path / f"churn-{engine}", tmp_path / f"report-{engine}.json"
+        common = ["--transactions", str(csv_file), "--horizon-days", "60", "--engine", engine]
+        result = runner.invoke(app, ["churn", "train", *common, "--cutoff", "2024-01-31", "--out", str(model), "--windows", "2"])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(app, ["churn", "evaluate", "--model", str(model), *common, "--cutoff", "2024-04-30", "--report", str(report)])
+        assert result.exit_code == 0, result.output
+        reports[engine] = json.loads(report.read_text())
+    assert reports["duckdb"]["customers"] == reports["pandas"]["customers"]
+    for key in ("roc_auc", "pr_auc", "brier", "churn_rate"):
+        assert reports["duckdb"][key] == pytest.approx(reports["pandas"][key], rel=1e-6)
+
+
+def test_engine_errors_are_clear(tmp_path: Path, data_dir: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,order_id,ordered_at,amount\n1,A,2024-01-01,10\n1,B,yesterday-ish,10\n")
+    result = runner.invoke(app, ["churn", "train", "--transactions", str(bad), "--cutoff", "2024-01-01", "--out", str(tmp_path / "m"), "--engine", "duckdb"])
+    assert result.exit_code == 1 and f"{bad}:3: ordered_at 'yesterday-ish'" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["churn", "train", "--transactions", str(bad), "--out", str(tmp_path / "m"), "--engine", "postgres"])
+    assert result.exit_code == 2 and "--engine duckdb" in result.output
+    result = runner.invoke(app, ["churn", "train", "--transactions", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "m"), "--engine", "duckdb"])
+    assert result.exit_code == 1 and "nope.csv: no such file" in result.output
+    result = runner.invoke(app, ["churn", "train", "--transactions", str(bad), "--out", str(tmp_path / "m"), "--engine", "spark"])
+    assert result.exit_code == 2 and "spark" in result.output

@@ -10,15 +10,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.db import make_engine
 from common.errors import DataFileErrors, InvalidInput
 from retention_model.features import FEATURES, build_features, churn_labels
+from retention_model.pipeline import score_shop, train_churn
 from retention_model.shop_source import load_transactions_from_shop
 from retention_model.sql_features import SqlFeatures, to_us
 from retention_model.sql_sources import PgRunner, close, open_file, open_shop_duckdb, open_shop_postgres
+from retention_model.tables import CustomerScore
 from retention_model.transactions import load_transactions_csv
 from shop.tables import Customer, Order, OrderLine, Product
 from tests.retention_model.factories import START, synthetic_lines, synthetic_transactions
@@ -123,7 +125,7 @@ def test_bad_csv_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(DataFileErrors) as err:
         open_file(path)
     message = str(err.value)
-    assert f"{path}:3: ordered_at yesterday" in message and f"{path}:4: amount ten" in message and f"{path}:5: status lost" in message
+    assert f"{path}:3: ordered_at 'yesterday'" in message and f"{path}:4: amount 'ten'" in message and f"{path}:5: status 'lost'" in message
     missing = tmp_path / "missing.csv"
     missing.write_text("customer,ordered_at,amount\nA,2024-01-01,10\n")
     with pytest.raises(InvalidInput, match=r"missing.csv:1: missing column\(s\) customer_id"):
@@ -210,3 +212,28 @@ def test_postgres_lines_match_pandas(csv_file: Path) -> None:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_score_shop_in_engine_writes_the_same_scores(sessions: sessionmaker[Session]) -> None:
+    engine = sessions.kw["bind"]
+    fill_shop(engine)
+    with Session(engine) as session:
+        tx = load_transactions_from_shop(session)
+    model = train_churn(tx, CUTOFFS[1], 60, n_windows=2, max_iter=30)
+    now = (CUTOFFS[1] + pd.Timedelta(days=30)).to_pydatetime()
+    by_engine = {}
+    for kind in ["pandas", "duckdb"] + (["postgres"] if engine.dialect.name == "postgresql" else []):
+        summary = score_shop(sessions, model, now, tx=tx if kind == "pandas" else None, engine=kind)
+        with Session(engine) as session:
+            rows = session.execute(select(CustomerScore.customer_id, CustomerScore.churn_probability, CustomerScore.risk_band, CustomerScore.expected_value)
+                                   .order_by(CustomerScore.customer_id)).all()
+            session.execute(delete(CustomerScore))
+            session.commit()
+        by_engine[kind] = (summary, rows)
+    pandas_summary, pandas_rows = by_engine.pop("pandas")
+    assert pandas_summary["scored"] > 50
+    for summary, rows in by_engine.values():
+        assert summary["scored"] == pandas_summary["scored"] and summary["customers"] == pandas_summary["customers"]
+        assert [r[0] for r in rows] == [r[0] for r in pandas_rows]
+        np.testing.assert_allclose([r[1] for r in rows], [r[1] for r in pandas_rows], rtol=1e-6)
+        np.testing.assert_allclose([r[3] for r in rows], [r[3] for r in pandas_rows], rtol=1e-3)
