@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.tables import ConversationRow, EventRow
 from common.db import make_engine
 from common.errors import DataFileErrors, InvalidInput
 from retention_model.features import FEATURES, build_features, churn_labels
@@ -165,6 +166,15 @@ def fill_shop(engine: Engine) -> None:
             session.add(Order(id=oid, customer_id=first["customer_id"], status=statuses[oid], placed_at=first["ordered_at"].to_pydatetime(), total=total))
             if with_lines:
                 session.add_all(OrderLine(order_id=oid, product_id=r.product_id, quantity=1 + i % 2, unit_price=Decimal(f"{r.amount:.2f}")) for i, r in enumerate(group.itertuples()))
+        session.flush()
+        for i, cid in enumerate(lines["customer_id"].unique()[::4]):  # support conversations: complaints, handoffs
+            conv = ConversationRow(id=f"conv-{i}", customer_id=cid, created_at=(START + pd.Timedelta(days=150 + 3 * i)).to_pydatetime())
+            session.add(conv)
+            session.flush()
+            if i % 2 == 0:
+                session.add(EventRow(conversation_id=conv.id, seq=1, type="intent_parsed", payload={"intent": {"name": "complaint"}}))
+            if i % 3 == 0:
+                session.add(EventRow(conversation_id=conv.id, seq=2, type="handed_off", payload={}))
         session.commit()
 
 
@@ -180,6 +190,7 @@ def test_shop_features_match_pandas(engine: Engine, engine_kind: str) -> None:
         for cutoff in CUTOFFS:
             expected = build_features(tx, cutoff, 90)
             assert expected["n_categories"].notna().all() and (expected["cancelled_n"] > 0).any() and (expected["returns_n"] > 0).any()
+            assert (expected["complaints_n"] > 0).any() and (expected["escalations_n"] > 0).any()
             assert_same(expected, feats.features(cutoff, 90))
     finally:
         close(feats)
