@@ -86,3 +86,10 @@ def test_engine_errors_are_clear(tmp_path: Path, data_dir: Path) -> None:
     assert result.exit_code == 1 and "nope.csv: no such file" in result.output
     result = runner.invoke(app, ["churn", "train", "--transactions", str(bad), "--out", str(tmp_path / "m"), "--engine", "spark"])
     assert result.exit_code == 2 and "spark" in result.output
+
+
+def test_engine_training_samples_customer_windows(csv_file: Path, tmp_path: Path, data_dir: Path) -> None:
+    args = ["churn", "train", "--transactions", str(csv_file), "--cutoff", "2024-01-31", "--horizon-days", "60", "--windows", "2", "--engine", "duckdb"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "m"), "--max-training-rows", "120"])
+    assert result.exit_code == 0, result.output
+    assert "on 2 windows (120 customer-windows" in result.output
