@@ -91,13 +91,17 @@ def train_cmd(
         typer.Option("--eval-cutoff", help="Evaluation cutoff (YYYY-MM-DD) you will evaluate at: the latest training window then ends one horizon before it, so every training label window closes by that cutoff (no overlap). Replaces --cutoff."),
     ] = None,
     engine_name: EngineOpt = "pandas",
-    max_training_rows: Annotated[int, typer.Option("--max-training-rows", min=100, help="Most customer-windows the engines read for training (a seeded sample per window beyond it; pandas reads all).")] = 2_000_000,
+    max_training_rows: Annotated[
+        int | None,
+        typer.Option("--max-training-rows", min=100, help="Most customer-windows the engines read for training, a seeded sample per window beyond it; "
+                     "pandas reads all (default: the KEEPCART_RETENTION__MAX_TRAINING_ROWS setting, 2,000,000)."),
+    ] = None,
 ) -> None:
     """Train the churn model (and its baselines) on a CSV, or on the shop database when --transactions is omitted."""
     from retention_model.windows import per_window_limit
 
     out = out or settings().churn_model_dir()
-    data = _load(transactions, engine_name, per_window_limit(windows, max_training_rows))
+    data = _load(transactions, engine_name, per_window_limit(windows, max_training_rows or settings().retention.max_training_rows))
     try:
         _train(data, out, cutoff, horizon_days, windows, window_step_days, horizon_auto, eval_cutoff, engine_name)
     finally:
