@@ -93,3 +93,29 @@ def test_engine_training_samples_customer_windows(csv_file: Path, tmp_path: Path
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "m"), "--max-training-rows", "120"])
     assert result.exit_code == 0, result.output
     assert "on 2 windows (120 customer-windows" in result.output
+
+
+def test_score_with_an_engine_stores_the_pandas_scores(tmp_path: Path, data_dir: Path) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from cli import context
+    from retention_model.tables import CustomerScore
+    from tests.retention_model.factories import fill_shop
+
+    context.session_factory()  # migrates the fresh SQLite database
+    fill_shop(context.engine())
+    model = tmp_path / "churn"
+    result = runner.invoke(app, ["churn", "train", "--out", str(model), "--cutoff", "2024-02-28", "--horizon-days", "60", "--windows", "2", "--engine", "duckdb"])
+    assert result.exit_code == 0, result.output
+    stored = {}
+    for engine in ("pandas", "duckdb"):
+        result = runner.invoke(app, ["churn", "score", "--model", str(model), "--now", "2024-04-01T00:00:00+00:00", "--engine", engine])
+        assert result.exit_code == 0, result.output
+        assert "scored " in result.output and "of 121 customers" in result.output
+        with Session(context.engine()) as session:
+            stored[engine] = dict(session.execute(select(CustomerScore.customer_id, CustomerScore.churn_probability)).tuples().all())
+    assert stored["duckdb"].keys() == stored["pandas"].keys() and len(stored["pandas"]) > 50
+    assert all(abs(stored["duckdb"][c] - p) < 1e-9 for c, p in stored["pandas"].items())
+    result = runner.invoke(app, ["churn", "score", "--model", str(model), "--engine", "postgres"])
+    assert result.exit_code == 1 and "needs a PostgreSQL shop database" in result.output and "Traceback" not in result.output

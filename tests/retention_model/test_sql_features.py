@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.tables import ConversationRow, EventRow
 from common.db import make_engine
 from common.errors import DataFileErrors, InvalidInput
 from retention_model.features import FEATURES, build_features, churn_labels
@@ -23,8 +21,7 @@ from retention_model.sql_features import SqlFeatures, to_us
 from retention_model.sql_sources import PgRunner, close, open_file, open_shop_duckdb, open_shop_postgres
 from retention_model.tables import CustomerScore
 from retention_model.transactions import load_transactions_csv
-from shop.tables import Customer, Order, OrderLine, Product
-from tests.retention_model.factories import START, synthetic_lines, synthetic_transactions
+from tests.retention_model.factories import START, fill_shop, synthetic_lines
 
 PG_URL = os.environ.get("KEEPCART_TEST_DATABASE_URL", "")
 CUTOFFS = [START + pd.Timedelta(days=d) for d in (200, 420)]
@@ -147,35 +144,6 @@ def test_duckdb_over_parquet_matches_csv(csv_file: Path, tmp_path: Path) -> None
 
 
 # -- the shop database: streamed into DuckDB, or queried inside PostgreSQL ----------------------
-
-
-def fill_shop(engine: Engine) -> None:
-    tx = synthetic_transactions(120, seed=5)
-    lines = tx.lines
-    statuses = {oid: ("cancelled" if i % 17 == 3 else "returned" if i % 13 == 4 else "delivered") for i, oid in enumerate(lines["order_id"].unique())}
-    assert tx.products is not None
-    with Session(engine) as session:
-        session.add_all(Product(id=p.product_id, name=p.name, category=p.category, description="", price=Decimal("1.00")) for p in tx.products.itertuples())
-        session.add_all(Customer(id=c, email=f"{c}@x.test", name=c) for c in lines["customer_id"].unique())
-        session.add(Customer(id="nobuy", email="nobuy@x.test", name="No"))
-        session.flush()
-        for oid, group in lines.groupby("order_id", sort=False):
-            first = group.iloc[0]
-            with_lines = not oid.endswith("-002")  # some orders have no lines and count with their total
-            total = Decimal(f"{group['amount'].sum():.2f}")
-            session.add(Order(id=oid, customer_id=first["customer_id"], status=statuses[oid], placed_at=first["ordered_at"].to_pydatetime(), total=total))
-            if with_lines:
-                session.add_all(OrderLine(order_id=oid, product_id=r.product_id, quantity=1 + i % 2, unit_price=Decimal(f"{r.amount:.2f}")) for i, r in enumerate(group.itertuples()))
-        session.flush()
-        for i, cid in enumerate(lines["customer_id"].unique()[::4]):  # support conversations: complaints, handoffs
-            conv = ConversationRow(id=f"conv-{i}", customer_id=cid, created_at=(START + pd.Timedelta(days=150 + 3 * i)).to_pydatetime())
-            session.add(conv)
-            session.flush()
-            if i % 2 == 0:
-                session.add(EventRow(conversation_id=conv.id, seq=1, type="intent_parsed", payload={"intent": {"name": "complaint"}}))
-            if i % 3 == 0:
-                session.add(EventRow(conversation_id=conv.id, seq=2, type="handed_off", payload={}))
-        session.commit()
 
 
 @pytest.mark.parametrize("engine_kind", ["duckdb", "postgres"])
