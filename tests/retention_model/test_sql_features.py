@@ -216,3 +216,33 @@ def test_score_shop_in_engine_writes_the_same_scores(sessions: sessionmaker[Sess
         assert [r[0] for r in rows] == [r[0] for r in pandas_rows]
         np.testing.assert_allclose([r[1] for r in rows], [r[1] for r in pandas_rows], rtol=1e-6)
         np.testing.assert_allclose([r[3] for r in rows], [r[3] for r in pandas_rows], rtol=1e-3)
+
+
+def test_semicolon_export_without_order_ids_matches_pandas(tmp_path: Path) -> None:
+    """A spreadsheet export: semicolons, decimal commas, no order_id (one order per customer and second), no status."""
+    frame = synthetic_lines(80, days=400, seed=11)
+    path = tmp_path / "export.csv"
+    rows = [f"{r.customer_id};{r.ordered_at.strftime('%Y-%m-%d %H:%M:%S')};{r.amount:.2f}".replace(".", ",") + f";{r.product_id};{1 + i % 3}"
+            for i, r in enumerate(frame.itertuples())]
+    path.write_text("Customer_ID;Ordered_At;Amount;Product_ID;Quantity\n" + "\n".join(rows) + "\n")
+    tx = load_transactions_csv(path)
+    feats = open_file(path)
+    try:
+        cutoff = START + pd.Timedelta(days=300)
+        assert_same(build_features(tx, cutoff, 60), feats.features(cutoff, 60))
+    finally:
+        close(feats)
+
+
+def test_bad_parquet_names_the_file_and_row(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "bad.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM (VALUES ('A', TIMESTAMP '2024-01-01', 3.0), ('', TIMESTAMP '2024-01-02', 4.0)) t(customer_id, ordered_at, amount)) "
+               f"TO '{path}' (FORMAT parquet)")
+    with pytest.raises(DataFileErrors, match=r"bad.parquet:2: empty customer_id"):
+        open_file(path)
+    garbage = tmp_path / "garbage.parquet"
+    garbage.write_text("not parquet")
+    with pytest.raises(InvalidInput, match=r"garbage.parquet: not a readable Parquet file"):
+        open_file(garbage)
