@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.context import fail, run_or_fail, session_factory, settings, write_report
+from cli.context import engine, fail, run_or_fail, session_factory, settings, write_report
+
+ENGINES = ("pandas", "duckdb", "postgres")
 
 app = typer.Typer(help="Churn risk: train on order histories, evaluate against baselines, score the shop's customers.", no_args_is_help=True)
 
@@ -16,18 +18,59 @@ TransactionsOpt = Annotated[
     Path | None,
     typer.Option("--transactions", help="Transactions CSV (customer_id, ordered_at, amount; optional order_id, product_id, quantity, status)."),
 ]
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", help="Where features are computed: pandas (in memory), duckdb (in process, bounded memory; CSV/Parquet or the shop copied in) "
+                 "or postgres (inside the shop's PostgreSQL). See docs/retention_model.md, 'Features in the engine'."),
+]
 HorizonOpt = Annotated[int | None, typer.Option("--horizon-days", min=1, max=730, help="Days without a purchase that count as churn (default: the KEEPCART_RETENTION__HORIZON_DAYS setting).")]
 
 
-def _load(transactions: Path | None):  # type: ignore[no-untyped-def]
+def _load(transactions: Path | None, engine_name: str = "pandas", max_customers: int | None = None):  # type: ignore[no-untyped-def]
+    """Transactions in memory (pandas), or SqlFeatures over a file or the shop database (duckdb, postgres)."""
     from common.db import unit_of_work
     from retention_model.shop_source import load_transactions_from_shop
     from retention_model.transactions import load_transactions_csv
 
+    if engine_name not in ENGINES:
+        raise fail(f"--engine {engine_name!r} is not one of {', '.join(ENGINES)}", 2)
+    if engine_name != "pandas":
+        return _open_engine(transactions, engine_name, max_customers)
     if transactions is not None:
         return run_or_fail(load_transactions_csv, transactions)
     with unit_of_work(session_factory()) as session:
         return load_transactions_from_shop(session)
+
+
+def _open_engine(transactions: Path | None, engine_name: str, max_customers: int | None):  # type: ignore[no-untyped-def]
+    from retention_model.pipeline import open_shop
+    from retention_model.sql_sources import open_file
+
+    if transactions is not None:
+        if engine_name == "postgres":
+            raise fail("--engine postgres computes features inside the shop's PostgreSQL; for a file use --engine duckdb", 2)
+        return _engine_call(open_file, transactions, max_customers=max_customers)
+    session_factory()  # the schema is migrated before the engine reads it
+    return _engine_call(open_shop, engine(), engine_name, max_customers)
+
+
+def _engine_call(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """run_or_fail, plus engine errors (out of memory, a lost connection) as one readable line."""
+    import duckdb
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return run_or_fail(func, *args, **kwargs)
+    except (duckdb.Error, SQLAlchemyError) as exc:
+        raise fail(f"feature engine failed: {str(exc).splitlines()[0]}") from None
+
+
+def _close(data) -> None:  # type: ignore[no-untyped-def]
+    from retention_model.sql_features import SqlFeatures
+    from retention_model.sql_sources import close
+
+    if isinstance(data, SqlFeatures):
+        close(data)
 
 
 def _fmt(metrics: dict[str, Any]) -> str:
@@ -47,16 +90,34 @@ def train_cmd(
         str | None,
         typer.Option("--eval-cutoff", help="Evaluation cutoff (YYYY-MM-DD) you will evaluate at: the latest training window then ends one horizon before it, so every training label window closes by that cutoff (no overlap). Replaces --cutoff."),
     ] = None,
+    engine_name: EngineOpt = "pandas",
+    max_training_rows: Annotated[
+        int | None,
+        typer.Option("--max-training-rows", min=100, help="Most customer-windows the engines read for training, a seeded sample per window beyond it; "
+                     "pandas reads all (default: the KEEPCART_RETENTION__MAX_TRAINING_ROWS setting, 2,000,000)."),
+    ] = None,
 ) -> None:
     """Train the churn model (and its baselines) on a CSV, or on the shop database when --transactions is omitted."""
+    from retention_model.windows import per_window_limit
+
+    out = out or settings().churn_model_dir()
+    data = _load(transactions, engine_name, per_window_limit(windows, max_training_rows or settings().retention.max_training_rows))
+    try:
+        _train(data, out, cutoff, horizon_days, windows, window_step_days, horizon_auto, eval_cutoff, engine_name)
+    finally:
+        _close(data)
+
+
+def _train(tx, out: Path, cutoff: str | None, horizon_days: int | None, windows: int, window_step_days: int,  # type: ignore[no-untyped-def]
+           horizon_auto: bool, eval_cutoff: str | None, engine_name: str) -> None:
     from common.artifacts import hash_obj
     from retention_model.features import DAY, cutoff_boundary, latest_training_cutoff
     from retention_model.pipeline import train_churn
 
-    out = out or settings().churn_model_dir()
-    tx = _load(transactions)
-    if tx.lines.empty:
+    if engine_name == "pandas" and tx.lines.empty:
         raise fail("no transactions to train on")
+    if horizon_auto and engine_name != "pandas":
+        raise fail("--horizon-auto reads every gap in memory; use it with --engine pandas, or give --horizon-days", 2)
     if horizon_auto and horizon_days:
         raise fail("give --horizon-days or --horizon-auto, not both", 2)
     horizon = horizon_days or settings().retention.horizon_days
@@ -72,7 +133,7 @@ def train_cmd(
         boundary = latest_training_cutoff(run_or_fail(cutoff_boundary, eval_cutoff), horizon)
     else:
         boundary = run_or_fail(cutoff_boundary, cutoff) if cutoff else cutoff_boundary(tx.end.to_pydatetime()) - horizon * DAY
-    model = run_or_fail(train_churn, tx, boundary, horizon, progress=True, n_windows=windows, window_step_days=window_step_days)
+    model = _engine_call(train_churn, tx, boundary, horizon, progress=True, n_windows=windows, window_step_days=window_step_days)
     data_hash = hash_obj({"data": tx.fingerprint(), "horizon_days": horizon})
     manifest = model.save(out, data_hash=data_hash)
     oof = model.train_metrics_["out_of_fold"]
@@ -92,6 +153,7 @@ def evaluate_cmd(
     report: Annotated[Path, typer.Option("--report", help="JSON report to write: roc_auc, pr_auc, brier, lift_at_10pct and the baselines'.")],
     horizon_days: HorizonOpt = None,
     predictions: Annotated[Path | None, typer.Option("--predictions", help="Also write one JSON line per customer: customer_id, probability, label.")] = None,
+    engine_name: EngineOpt = "pandas",
 ) -> None:
     """Score customers active before the cutoff, compare with recency, RFM logistic regression and BG/NBD."""
     from retention_model.churn import ChurnModel
@@ -100,8 +162,11 @@ def evaluate_cmd(
 
     model = run_or_fail(ChurnModel.load, model_dir)
     horizon = horizon_days or model.horizon_days
-    tx = _load(transactions)
-    result, rows = run_or_fail(evaluate_churn, model, tx, run_or_fail(cutoff_boundary, cutoff), horizon)
+    tx = _load(transactions, engine_name)
+    try:
+        result, rows = _engine_call(evaluate_churn, model, tx, run_or_fail(cutoff_boundary, cutoff), horizon)
+    finally:
+        _close(tx)
     write_report(report, result, predictions, rows)
     typer.echo(f"{result['customers']} customers, churn rate {result['churn_rate']:.3f}, horizon {horizon} days after {result['cutoff']}")
     typer.echo(f"{'model':<14}{_fmt(result)}")
@@ -117,6 +182,7 @@ def evaluate_cmd(
 def score_cmd(
     model_dir: Annotated[Path | None, typer.Option("--model", help="Churn artifact directory (default: <data_dir>/models/churn).")] = None,
     now: Annotated[str | None, typer.Option("--now", help="Score as of this UTC time (ISO 8601; default: the current time).")] = None,
+    engine_name: EngineOpt = "pandas",
 ) -> None:
     """Score every customer in the shop database who has ordered and store risk, value and reasons for the bot."""
     from retention_model.churn import ChurnModel
@@ -128,6 +194,8 @@ def score_cmd(
     except ValueError:
         raise fail(f"--now {now!r} is not an ISO 8601 time", 2) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    summary = run_or_fail(score_shop, session_factory(), model, moment, progress=True)
+    if engine_name not in ENGINES:
+        raise fail(f"--engine {engine_name!r} is not one of {', '.join(ENGINES)}", 2)
+    summary = _engine_call(score_shop, session_factory(), model, moment, progress=True, engine=engine_name)
     bands = summary["bands"]
     typer.echo(f"scored {summary['scored']} of {summary['customers']} customers with {summary['model_id']}: high {bands['high']}, medium {bands['medium']}, low {bands['low']}")

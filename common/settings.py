@@ -43,6 +43,7 @@ class RetentionSettings(BaseModel):
 
     horizon_days: int = Field(90, ge=7, le=730, description="Days without a purchase that count as churn")
     score_max_age_hours: float = Field(36.0, gt=0, description="Scores older than this are flagged stale; offers need a fresh score")
+    max_training_rows: int = Field(2_000_000, ge=100, description="Most customer-windows the SQL feature engines read to train churn (a seeded sample beyond it)")
 
 
 class ShopSettings(BaseModel):

@@ -27,9 +27,10 @@ from common.errors import InvalidInput
 from retention_model.baselines import fit_baselines
 from retention_model.churn_select import PARTS, STACKED, choose, fit_parts, part_logit, safe_auc
 from retention_model.encoding import compact_reference, percentiles, reference_from, signed_log
-from retention_model.features import DAY, FEATURES, build_features, churn_labels
+from retention_model.features import DAY, FEATURES
 from retention_model.metrics import churn_metrics
 from retention_model.transactions import Transactions
+from retention_model.windows import Windows, windows_of
 
 KIND = "churn"
 TREES_FILE, STATE_FILE = "churn_trees.skops", "churn_model.json"
@@ -92,7 +93,7 @@ class ChurnModel:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self).items() if not k.endswith("_")}
 
     # -- training -------------------------------------------------------------------------------
-    def training_cutoffs(self, tx: Transactions, last_cutoff: pd.Timestamp) -> list[pd.Timestamp]:
+    def training_cutoffs(self, tx: Transactions | Windows, last_cutoff: pd.Timestamp) -> list[pd.Timestamp]:
         """`n_windows` cutoffs stepping back from `last_cutoff`, each with enough history before it."""
         cutoffs = [last_cutoff - i * self.window_step_days * DAY for i in range(self.n_windows)]
         kept = [c for c in cutoffs if (c - tx.start) >= self.min_history_days * DAY]
@@ -114,22 +115,26 @@ class ChurnModel:
         Z = np.where(np.isnan(Z), self.log_fill_, Z)
         return cast(np.ndarray, (Z - self.log_mean_) / self.log_std_)
 
-    def fit(self, tx: Transactions, cutoffs: list[pd.Timestamp], progress: bool = False) -> ChurnModel:
-        """Build every window, fit trees and the linear part, stack them on out-of-fold predictions."""
+    def fit(self, tx: Transactions | Windows, cutoffs: list[pd.Timestamp], progress: bool = False) -> ChurnModel:
+        """Build every window, fit trees and the linear part, stack them on out-of-fold predictions.
+
+        `tx` is transactions in memory or a `SqlFeatures` whose engine computes the windows.
+        """
+        tx = windows_of(tx)
         # One OpenMP thread: on a shared 2-core box, more threads make the trees 10x slower, not faster.
         with threadpool_limits(limits=1, user_api="openmp"):
             self._fit(tx, cutoffs, progress)
             self._select(tx, cutoffs, progress)
         return self
 
-    def _select(self, tx: Transactions, cutoffs: list[pd.Timestamp], progress: bool) -> None:
+    def _select(self, tx: Windows, cutoffs: list[pd.Timestamp], progress: bool) -> None:
         """Keep the stacked model or a classic baseline, judged inside the training period (see churn_select)."""
         roc_auc, source = dict(self.oof_auc_), "out-of-fold predictions of the training windows (3 folds by customer)"
         latest = max(cutoffs)
         inner = sorted(c - self.horizon_days * DAY for c in cutoffs if (c - self.horizon_days * DAY - tx.start) >= self.min_history_days * DAY)
         if self.select_by_validation and inner:
-            X = build_features(tx, latest, self.horizon_days)
-            y = churn_labels(tx, latest, self.horizon_days, X.index)
+            X = tx.features(latest, self.horizon_days)
+            y = tx.labels(latest, self.horizon_days, X.index)
             try:
                 sub = ChurnModel(**{**self.get_params(), "band_thresholds": self.band_thresholds, "select_by_validation": False})
                 sub._fit(tx, inner, progress)
@@ -143,12 +148,12 @@ class ChurnModel:
         self.chosen_ = choose(roc_auc) if self.select_by_validation else STACKED
         self.selection_ = {"chosen": self.chosen_, "source": source, "roc_auc": roc_auc}
 
-    def _fit(self, tx: Transactions, cutoffs: list[pd.Timestamp], progress: bool) -> ChurnModel:
+    def _fit(self, tx: Windows, cutoffs: list[pd.Timestamp], progress: bool) -> ChurnModel:
         windows = []
         for cutoff in tqdm(sorted(cutoffs), desc="churn windows", disable=not progress, leave=False):
-            X = build_features(tx, cutoff, self.horizon_days)
+            X = tx.features(cutoff, self.horizon_days)
             if len(X):
-                windows.append((cutoff, X, churn_labels(tx, cutoff, self.horizon_days, X.index)))
+                windows.append((cutoff, X, tx.labels(cutoff, self.horizon_days, X.index)))
         y = np.concatenate([w[2] for w in windows]) if windows else np.array([])
         if len(y) < 20 or len(np.unique(y)) < 2:
             raise InvalidInput("too few customers, or no churners and retained customers both, before the cutoff(s) to train a churn model")

@@ -10,16 +10,18 @@ import scipy.sparse as sp
 
 from retention_model.baselines import BASELINES, predict_baseline
 from retention_model.churn import ChurnModel
-from retention_model.features import DAY, build_features, churn_labels
+from retention_model.features import DAY
 from retention_model.metrics import churn_metrics, topk_metrics
 from retention_model.recommend import Recommender, TextEncoder, item_similarity, purchase_lines
 from retention_model.transactions import Transactions
+from retention_model.windows import Windows, windows_of
 
 
-def evaluate_churn(model: ChurnModel, tx: Transactions, cutoff: pd.Timestamp, horizon_days: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Report (model and baselines) and one prediction row per customer active before `cutoff`."""
-    X = build_features(tx, cutoff, horizon_days)
-    y = churn_labels(tx, cutoff, horizon_days, X.index)
+def evaluate_churn(model: ChurnModel, tx: Transactions | Windows, cutoff: pd.Timestamp, horizon_days: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Report (model and baselines) and one prediction row per customer active before `cutoff` (in memory or from an engine)."""
+    windows = windows_of(tx)
+    X = windows.features(cutoff, horizon_days)
+    y = windows.labels(cutoff, horizon_days, X.index)
     p = model.predict_proba(X)
     report: dict[str, Any] = {
         "cutoff": str((cutoff - DAY).date()), "horizon_days": horizon_days, "model_id": model.model_id,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm.auto import tqdm
 
@@ -20,13 +22,18 @@ from retention_model.features import DAY, build_features, cutoff_boundary
 from retention_model.recommend import Recommender, TextEncoder
 from retention_model.scores import write_scores
 from retention_model.shop_source import load_transactions_from_shop
+from retention_model.sql_features import SqlFeatures, sample_positions
+from retention_model.sql_sources import close, open_shop_duckdb, open_shop_postgres
 from retention_model.transactions import Transactions
+from retention_model.windows import Windows
+from shop.tables import Customer
 
 log = logging.getLogger(__name__)
 DEFAULT_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MAX_REFERENCE = 200_000  # customers whose features scoring percentiles are read against
 
 
-def train_churn(tx: Transactions, last_cutoff: pd.Timestamp, horizon_days: int, progress: bool = False, **params: Any) -> ChurnModel:
+def train_churn(tx: Transactions | Windows, last_cutoff: pd.Timestamp, horizon_days: int, progress: bool = False, **params: Any) -> ChurnModel:
     """A churn model on stacked windows ending at `last_cutoff` (a boundary from `cutoff_boundary`)."""
     model = ChurnModel(horizon_days=horizon_days, **params)
     return model.fit(tx, model.training_cutoffs(tx, last_cutoff), progress=progress)
@@ -43,6 +50,28 @@ def score_customers(model: ChurnModel, tx: Transactions, now: pd.Timestamp, prog
     reasons = model.explain(X, reference=ref)
     steps.update()
     steps.close()
+    return _score_frame(model, X, probability, reasons)
+
+
+def score_chunks(model: ChurnModel, feats: SqlFeatures, now: pd.Timestamp, progress: bool = False,
+                 max_reference: int = MAX_REFERENCE) -> Iterator[pd.DataFrame]:
+    """`score_customers` a chunk of customers at a time, from features an engine computes.
+
+    Percentiles are read against the whole scored population as in memory, or against a seeded sample
+    of `max_reference` customers when there are more (a 200k sample pins every percentile to ~0.002).
+    """
+    n = feats.count(now, model.horizon_days)
+    if n == 0:
+        return
+    positions = sample_positions(n, max_reference, model.random_state)
+    ref = model.reference_for(pd.concat(list(feats.feature_chunks(now, model.horizon_days, positions))))
+    with tqdm(total=n, desc="scoring", unit="customers", disable=not progress, leave=False) as bar:
+        for X in feats.feature_chunks(now, model.horizon_days):
+            yield _score_frame(model, X, model.predict_proba(X, reference=ref), model.explain(X, reference=ref))
+            bar.update(len(X))
+
+
+def _score_frame(model: ChurnModel, X: pd.DataFrame, probability: np.ndarray, reasons: list[list[dict[str, Any]]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": X.index.astype(str), "churn_probability": probability, "risk_band": model.risk_band(probability),
@@ -64,8 +93,15 @@ def store_scores(factory: sessionmaker[Session], scores: pd.DataFrame, model_id:
         return write_scores(session, rows)
 
 
-def score_shop(factory: sessionmaker[Session], model: ChurnModel, now: datetime, progress: bool = False, tx: Transactions | None = None) -> dict[str, Any]:
-    """Score every customer in the shop database who has bought, and upsert their rows."""
+def score_shop(factory: sessionmaker[Session], model: ChurnModel, now: datetime, progress: bool = False, tx: Transactions | None = None,
+               engine: str = "pandas") -> dict[str, Any]:
+    """Score every customer in the shop database who has bought, and upsert their rows.
+
+    engine "duckdb" streams the shop into DuckDB, "postgres" computes the features inside the shop's
+    PostgreSQL; both score and write a chunk of customers at a time, so memory stays bounded.
+    """
+    if engine != "pandas":
+        return _score_shop_in_engine(factory, model, now, engine, progress)
     if tx is None:
         with unit_of_work(factory) as session:
             tx = load_transactions_from_shop(session)
@@ -73,6 +109,33 @@ def score_shop(factory: sessionmaker[Session], model: ChurnModel, now: datetime,
     written = store_scores(factory, scores, model.model_id, now)
     bands = scores["risk_band"].value_counts().to_dict()
     return {"scored": written, "customers": len(tx.customers or []), "bands": {b: int(bands.get(b, 0)) for b in ("low", "medium", "high")}, "model_id": model.model_id}
+
+
+def _score_shop_in_engine(factory: sessionmaker[Session], model: ChurnModel, now: datetime, engine: str, progress: bool) -> dict[str, Any]:
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise InvalidInput("scoring in an engine needs a session factory bound to a database engine")
+    feats = open_shop(bind, engine)
+    written, bands = 0, dict.fromkeys(("low", "medium", "high"), 0)
+    try:
+        for scores in score_chunks(model, feats, cutoff_boundary(now), progress):
+            written += store_scores(factory, scores, model.model_id, now)
+            for band, count in scores["risk_band"].value_counts().items():
+                bands[str(band)] += int(count)
+    finally:
+        close(feats)
+    with unit_of_work(factory) as session:
+        customers = int(session.scalar(select(func.count()).select_from(Customer)) or 0)
+    return {"scored": written, "customers": customers, "bands": bands, "model_id": model.model_id}
+
+
+def open_shop(bind: Engine, engine: str, max_customers: int | None = None) -> SqlFeatures:
+    """SqlFeatures over the shop database: copied into DuckDB, or inside its PostgreSQL."""
+    if engine == "duckdb":
+        return open_shop_duckdb(bind, max_customers=max_customers)
+    if engine == "postgres":
+        return open_shop_postgres(bind, max_customers=max_customers)
+    raise InvalidInput(f"unknown engine {engine!r} (use pandas, duckdb or postgres)")
 
 
 def _same_data(directory: Path, data_hash: str) -> bool:
