@@ -20,7 +20,7 @@ from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
 from bot.order_refs import OTHER, IdShape, named_as_order, resolve, words
-from bot.policy import CONFIRMATIONS, FREE_TEXT_FORMS, Decision, decide, flow_of
+from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
@@ -29,6 +29,8 @@ from shop.backend import OrderView, ProductView, ShopBackend
 # Churn signals the dialogue emits: action -> the trigger name offer rules refer to. Offer rules accept
 # exactly these names (retention_model.offers.rules.TRIGGERS; a test keeps the two in step).
 # What the NLU may make of a bare address ("Kurfürstendamm 21, 10719 Berlin") sent outside any form.
+# What the bot still does while the shopper waits for a person: look things up, never change them.
+WAITING_ANSWERS = READ_ONLY - {"answer_from_knowledge", "contact_info", "greet", "capabilities"} | {"goodbye"}
 ADDRESS_MISREADS = frozenset({"fallback", "greet", "answer_from_knowledge", "affirm_no_context", "deny_no_context"})
 CHURN_SIGNALS = {"do_cancel": "cancel_order", "do_return": "return_order", "refund_status": "get_refund",
                  "complaint": "complaint", "item_damaged": "complaint", "parcel_missing": "complaint",
@@ -213,6 +215,16 @@ class DialogueManager:
             if answered is not None:
                 answered.replies.insert(0, Reply("waiting_answer"))
                 return answered
+        decision = decide(parse, state)
+        if decision.action in WAITING_ANSWERS and parse.confidence >= DIGRESSION_CONFIDENCE:
+            # "where is my order?" while waiting: looking something up changes nothing, so the bot still does it
+            answer = self.actions[decision.action](self, decision, state, parse)
+            if decision.action not in ("goodbye", "thanks"):
+                answer.replies.insert(0, Reply("waiting_lookup"))
+            if not state.waiting_acknowledged:
+                answer.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "acknowledged": True}))
+                answer.replies.append(Reply("waiting_ack"))
+            return answer
         waited = state.handed_off_at is not None and self.clock() - state.handed_off_at >= self.handoff_wait
         if waited and not state.wait_options_shown:
             out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "options_shown": True}))

@@ -389,3 +389,15 @@ def test_street_line(text, line):
     from bot.address import street_line
 
     assert street_line(text) == line
+
+
+def test_while_waiting_for_a_person_the_bot_still_looks_orders_up_but_changes_nothing(shop):
+    TABLE["cancel order 1000000002"] = ("cancel_order", {"order_id": "1000000002"})
+    c = Conversation(shop)
+    c.say("human please")
+    first = c.say("where is my order")
+    assert first[0].startswith("While you wait") and "1000000002" in first[1] and "colleague" in first[-1]  # and acknowledged
+    assert c.say("hello?") == []
+    second = c.say("where is my order")
+    assert "1000000002" in second[1] and len(second) == 2  # acknowledged only once
+    assert c.say("cancel order 1000000002") == [] and shop.orders["1000000002"].status == "paid"  # a change waits for the person
