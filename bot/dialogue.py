@@ -8,7 +8,7 @@ themselves live in `bot/order_actions.py` and `bot/care_actions.py`, registered 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from bot.address import parse_address, street_line
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
-from bot.order_refs import OTHER, IdShape, named_as_order, resolve, words
+from bot.order_refs import FIRST, LAST, OTHER, SECOND, IdShape, named_as_order, resolve, words
 from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
@@ -29,6 +29,8 @@ from shop.backend import OrderView, ProductView, ShopBackend
 # Churn signals the dialogue emits: action -> the trigger name offer rules refer to. Offer rules accept
 # exactly these names (retention_model.offers.rules.TRIGGERS; a test keeps the two in step).
 # What the NLU may make of a bare address ("Kurfürstendamm 21, 10719 Berlin") sent outside any form.
+# Requests an unclear follow-up naming only an order continues ("and my first order?").
+FOLLOW_UP_FLOWS = frozenset({"track_order", "cancel_order", "return_order", "change_shipping_address"})
 # What the bot still does while the shopper waits for a person: look things up, never change them.
 WAITING_ANSWERS = READ_ONLY - {"answer_from_knowledge", "contact_info", "greet", "capabilities"} | {"goodbye"}
 ADDRESS_MISREADS = frozenset({"fallback", "greet", "answer_from_knowledge", "affirm_no_context", "deny_no_context"})
@@ -107,6 +109,8 @@ class DialogueManager:
         else:
             order_id, wants_other = self._reference(state, parse)
             decision = decide(parse, state, order_id)
+            if self._follows_up(state, parse, order_id):  # "cancel 999…" (not found), then "ok, my most recent order"
+                decision = decide(replace(parse, intent=state.last_intent or parse.intent), state, order_id)
             if state.form == "confirm_address" and decision.action in ("confirm_again", "keep", "correct_order") \
                     and (self._parses_as_address(state, text) or street_line(text)):
                 decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
@@ -153,6 +157,17 @@ class DialogueManager:
         if len(others) == 1 and len(hits) == 1:
             return others[0], False
         return None, bool(set(words(parse.text)) & OTHER)
+
+    def _follows_up(self, state: ConversationState, parse: Parse, order_id: str | None) -> bool:
+        """An unclear message that only names an order continues the last order request.
+
+        "ok the real one then, my most recent order" after an order that was not found reads to the NLU
+        like nothing in particular; the request it completes is the one just made.
+        """
+        if state.form or state.last_intent not in FOLLOW_UP_FLOWS or parse.confidence >= DIGRESSION_CONFIDENCE:
+            return False
+        ws = set(words(parse.text))
+        return order_id is not None or bool(ws & (FIRST | LAST | SECOND | OTHER) and ws & {"order", "one", "purchase"})
 
     def _resume(self, state: ConversationState, outcome: Outcome) -> None:
         """After a digression, ask the open question again and keep the form."""

@@ -401,3 +401,16 @@ def test_while_waiting_for_a_person_the_bot_still_looks_orders_up_but_changes_no
     second = c.say("where is my order")
     assert "1000000002" in second[1] and len(second) == 2  # acknowledged only once
     assert c.say("cancel order 1000000002") == [] and shop.orders["1000000002"].status == "paid"  # a change waits for the person
+
+
+def test_an_unclear_message_naming_only_an_order_continues_the_last_request(shop):
+    """"cancel 1000000009" is not theirs; "ok the real one then, my most recent order" means: cancel that one."""
+    TABLE["cancel order 1000000009"] = ("cancel_order", {"order_id": "1000000009"})
+    c = Conversation(shop)
+    assert "couldn't find order 1000000009" in c.say("cancel order 1000000009")[0]
+    reply = c.say("ok the real one then, my most recent order")[0]  # unknown to the parser: out_of_scope, 0.2
+    assert "cancel" in reply.lower() and "1000000002" in reply and reply.endswith("?")
+    assert shop.orders["1000000002"].status == "paid"  # asked, not done
+    c = Conversation(shop)
+    c.say("blah")
+    assert "1000000002" not in " ".join(c.say("ok the real one then, my most recent order"))  # no request to continue
