@@ -54,6 +54,11 @@ def test_support_staff_may_look_but_not_change(server, browser):
                json={"name": "Win back", "kind": "recommendations", "triggers": ["goodbye_at_risk"]}).raise_for_status()
     page = sign_in(browser, server, STAFF)
     page.wait_for_selector("#rules tr")
-    page.locator("#rules tr").first.locator("button", has_text="Switch").click()
-    page.wait_for_selector("#detail:has-text('Error 403')")
+    assert page.locator("#rules tr button", has_text="Switch").count() == 0  # no control the API would refuse
+    assert page.locator("#rules tr button", has_text="Preview").count() == 0
+    assert not page.locator("#new-rule").is_visible()
     page.close()
+    staff = httpx.post(server + "/api/v1/auth/login", json={"email": STAFF[0], "password": STAFF[1]}).json()["token"]
+    rule_id = httpx.get(server + "/api/v1/offers", headers={"Authorization": f"Bearer {staff}"}).json()[0]["id"]
+    refused = httpx.delete(server + f"/api/v1/offers/{rule_id}", headers={"Authorization": f"Bearer {staff}"})
+    assert refused.status_code == 403  # and the API refuses it anyway

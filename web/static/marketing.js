@@ -95,7 +95,14 @@
     await loadRules();
   }
 
-  async function loadRules() {
+  const EDITORS = ["marketer", "admin"];  // the API refuses the others; their console only reads
+  let canEdit = false;
+
+  async function loadRules(me) {
+    if (me) {
+      canEdit = EDITORS.includes(me.role);
+      $("new-rule").hidden = !canEdit;
+    }
     const rules = await api("GET", "/api/v1/offers");
     const body = $("rules");
     body.textContent = "";
@@ -106,8 +113,11 @@
       [r.name, offerText(r) + " · " + targetingText(r), r.triggers.join(", "), pct(r.holdout_share), budget, spent, r.active ? "yes" : "no"]
         .forEach((v) => tr.appendChild(el("td", null, v)));
       const actions = el("td");
-      const buttons = [["Report", () => report(r)], ["Preview", async () => show(await preview({rule_ids: [r.id]}, r.name))],
-                       [r.active ? "Switch off" : "Switch on", () => toggle(r)]];
+      const buttons = [["Report", () => report(r)]];
+      if (canEdit) {
+        buttons.push(["Preview", async () => show(await preview({rule_ids: [r.id]}, r.name))],
+                     [r.active ? "Switch off" : "Switch on", () => toggle(r)]);
+      }
       buttons.forEach(([label, fn]) => { const b = el("button", null, label); b.type = "button"; b.addEventListener("click", fn); actions.appendChild(b); });
       tr.appendChild(actions);
       body.appendChild(tr);
