@@ -86,11 +86,17 @@
           badge.title = "Language of this message: " + parsed.language;
           row.appendChild(badge);
         }
+        if (parsed && typeof parsed.repaired === "string") {
+          row.appendChild(el("div", "ev-note", "Read as (typos repaired): " + parsed.repaired));
+        }
         row.appendChild(labelPicker(id, {seq: e.seq, corrected: corrected[e.seq]}, parsed, data.intents));
         pane.appendChild(row);
       } else if (e.type === "bot_uttered") {
         const row = el("div", "ev " + (p.role === "agent" ? "ev-agent" : "ev-bot"), (p.role === "agent" ? p.agent + ": " : "Bot: ") + p.text);
         (p.sources || []).forEach((s) => row.appendChild(el("div", "ev-note", "Source: " + s.title + " " + s.url)));
+        // What the shopper saw below the text: products (title, category, price) and coupon codes.
+        (p.cards || []).filter((c) => c.type !== "offer").forEach((c) =>
+          row.appendChild(el("div", "ev-note", "Product: " + [c.title, c.category, c.price].filter(Boolean).join(" · "))));
         pane.appendChild(row);
       } else if (e.type === "handed_off") {
         pane.appendChild(el("div", "ev ev-note", p.active ? "Handed to a person" + (p.by ? " (" + p.by + ")" : "") : "Handed back to the bot by " + p.by));
