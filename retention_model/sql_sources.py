@@ -35,7 +35,21 @@ FROM {orders} o LEFT JOIN {order_lines} l ON l.order_id = o.id
 """
 
 
-class DuckRunner:
+class _Statements:
+    """`execute` and `row` over one `_run(sql)` that returns something with `fetchone()`."""
+
+    def _run(self, sql: str) -> Any:
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> None:
+        self._run(sql)
+
+    def row(self, sql: str) -> tuple[Any, ...]:
+        found = self._run(sql).fetchone()
+        return tuple(found) if found is not None else ()
+
+
+class DuckRunner(_Statements):
     """An in-process DuckDB on a scratch file (tables larger than memory spill to disk), times in UTC."""
 
     dialect: Dialect = DIALECTS["duckdb"]
@@ -48,12 +62,8 @@ class DuckRunner:
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = true")
 
-    def execute(self, sql: str) -> None:
-        self.con.execute(sql)
-
-    def row(self, sql: str) -> tuple[Any, ...]:
-        found = self.con.execute(sql).fetchone()
-        return tuple(found) if found is not None else ()
+    def _run(self, sql: str) -> Any:
+        return self.con.execute(sql)
 
     def frames(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         cursor = self.con.cursor()
@@ -74,7 +84,7 @@ class DuckRunner:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-class PgRunner:
+class PgRunner(_Statements):
     """One PostgreSQL connection (temporary tables are per connection); results stream from a server-side cursor."""
 
     dialect: Dialect = DIALECTS["postgresql"]
@@ -85,12 +95,8 @@ class PgRunner:
         self.conn: Connection = engine.connect()
         self.conn.exec_driver_sql("SET TIME ZONE 'UTC'")
 
-    def execute(self, sql: str) -> None:
-        self.conn.exec_driver_sql(sql)
-
-    def row(self, sql: str) -> tuple[Any, ...]:
-        found = self.conn.exec_driver_sql(sql).fetchone()
-        return tuple(found) if found is not None else ()
+    def _run(self, sql: str) -> Any:
+        return self.conn.exec_driver_sql(sql)
 
     def frames(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         result = self.conn.exec_driver_sql(sql, execution_options={"stream_results": True, "max_row_buffer": chunk_rows})
