@@ -47,7 +47,8 @@ def train(
     typer.echo(f"model {manifest['id']} -> {out}")
     typer.echo(f"examples: {manifest['n_examples']} (train {training.get('n_train')}, validation {training.get('n_validation')}), "
                f"intents: {len(manifest['labels']['intents'])}, entities: {', '.join(manifest['labels']['entities']) or '-'}")
-    typer.echo(f"epochs: {training.get('epochs_run')} (best {training.get('best_epoch')}, stopped by {training.get('stopped_by')}), "
+    typer.echo(f"epochs: {training.get('epochs_run')} (kept {training.get('kept_epoch')}, best on validation "
+               f"{training.get('best_epoch')}, stopped by {training.get('stopped_by')}), "
                f"{metrics.get('train_seconds')} s")
     if training.get("refit_epochs"):
         typer.echo(f"refit on all {training.get('n_refit')} examples: {training['refit_epochs']} epochs, {training.get('refit_seconds')} s")

@@ -188,7 +188,8 @@ class NLUModel:
         val_data = self._encode(val_part) if val_part else None
         result = run(self.net_, train_part, val_data, self.epochs_for(len(train_part)), self.max_minutes)
         self.history_ = result.history
-        self.training_ = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+        kept = result.best_epoch if self.patience is not None else result.epochs_run
+        self.training_ = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "kept_epoch": kept,
                           "seconds": round(result.seconds, 1),
                           "cpu_seconds": round(result.cpu_seconds, 1), "torch_threads": torch.get_num_threads(), "stopped_by": result.stopped_by,
                           "n_train": len(train_part), "n_validation": len(val_part)}
@@ -198,13 +199,12 @@ class NLUModel:
             self.temperature_ = calibration.fit_temperature(logits, np.array(val_data.intents))
             probs = calibration.softmax(logits, self.temperature_)
             self.threshold_ = calibration.choose_threshold(probs, [e.intent for e in val_part], self.intents_)
-        chosen = result.best_epoch if self.patience is not None else result.epochs_run
-        if self.refit and val_part and chosen >= 1:
+        if self.refit and val_part and kept >= 1:
             # Validation chose the epochs and the calibration; now every example counts: a fresh network
             # trained on all of them for that many epochs, its schedule annealed over exactly those.
             left = None if self.max_minutes is None else max(0.1, self.max_minutes - result.seconds / 60)
             self.net_ = fresh_network()
-            refit = run(self.net_, examples, None, chosen, left)
+            refit = run(self.net_, examples, None, kept, left)
             self.training_.update({"refit_epochs": refit.epochs_run, "refit_seconds": round(refit.seconds, 1),
                                    "refit_stopped_by": refit.stopped_by, "n_refit": len(examples)})
         self.manifest_ = {}

@@ -27,7 +27,7 @@ def train_nlu(data_paths: list[Path], out_dir: Path, base_model: str, seed: int 
     seconds = time.perf_counter() - started
     last = model.history_[-1] if model.history_ else {}
     metrics = {k: round(v, 4) for k, v in last.items() if k.startswith("val_")}
-    best = next((h for h in model.history_ if h["epoch"] == model.training_["best_epoch"]), None)
+    best = next((h for h in model.history_ if h["epoch"] == model.training_["kept_epoch"]), None)
     if best:
         metrics = {k: round(v, 4) for k, v in best.items() if k.startswith("val_")}
     metrics["train_seconds"] = round(seconds, 1)

@@ -105,12 +105,14 @@ def _validation_scores(net: JointNetwork, val: Encoded, pad_id: int) -> dict[str
 def train(net: JointNetwork, train_data: Encoded, val_data: Encoded | None, *, pad_id: int, epochs: int,
           batch_size: int, lr: float, head_lr: float, weight_decay: float, warmup: float, entity_weight: float,
           patience: int | None, max_minutes: float | None, seed: int, progress: bool, label_smoothing: float = 0.0) -> TrainResult:
-    """Fine-tune `net` in place; leaves it holding the best validation epoch's weights.
+    """Fine-tune `net` in place.
 
     The learning rate warms up, then decays linearly to zero at the last epoch; `patience=None` runs that
-    whole schedule (early stopping would keep a model whose rate was still half-way down, which cost
-    HWU64 about a point). With `patience`, training stops after that many epochs without progress or
-    once validation is perfect.
+    whole schedule and keeps the last epoch's weights (early stopping, or picking the best epoch on a
+    small split, keeps a model whose rate was still half-way down: on HWU64 valid the accuracy never
+    dropped at the end of the schedule, while a split of 1,000 picked epoch 4 of 6). With `patience`,
+    training stops after that many epochs without progress or once validation is perfect, and the best
+    validation epoch's weights are kept.
 
     Data without entities (a plain `text,intent` CSV) trains the intent head alone: a tagging loss
     on all-"O" tags only adds noise to the shared encoder.
@@ -190,7 +192,7 @@ def train(net: JointNetwork, train_data: Encoded, val_data: Encoded | None, *, p
         if record.get("val_score", 0.0) >= 1.0 and epoch >= 2:
             result.stopped_by = "validation_perfect"
             break
-    if best_state is not None:
+    if best_state is not None and patience is not None:
         net.load_state_dict(best_state)
     net.eval()
     result.seconds = time.monotonic() - start

@@ -175,3 +175,27 @@ def test_spelling_repair_can_be_switched_off_and_older_artifacts_load_without_it
     (copy / "vocabulary.json").unlink()  # saved before the repair existed
     old = NLUModel.load(copy)
     assert old.speller_ is None and old.parse("purchsae the red trainres").text == "purchsae the red trainres"
+
+
+@pytest.mark.parametrize(("patience", "kept"), [(None, 2), (1, 1)])
+def test_the_annealed_schedule_keeps_its_last_epoch_unless_early_stopping_is_asked_for(monkeypatch, patience, kept) -> None:
+    """Validation here prefers epoch 1; without patience the model still ends with epoch 2's weights."""
+    import copy
+
+    import bot.nlu.trainer as trainer
+    from tests.bot.nlu.conftest import BASE
+
+    snapshots: list[dict[str, Any]] = []
+
+    def scores(net: Any, val: Any, pad_id: int) -> dict[str, float]:
+        snapshots.append(copy.deepcopy(net.state_dict()))
+        good = 0.9 if len(snapshots) == 1 else 0.5
+        return {"val_intent_accuracy": good, "val_tag_f1": good, "val_score": good}
+
+    monkeypatch.setattr(trainer, "_validation_scores", scores)
+    model = NLUModel(base_model=BASE, epochs=2, batch_size=16, lr=2e-4, head_lr=5e-3, seed=5, patience=patience)
+    model.fit(toy_examples(80, seed=4), progress=False)
+    assert model.training_["best_epoch"] == 1 and model.training_["kept_epoch"] == kept
+    final = model.net_.state_dict()
+    same = [all(bool((final[k] == snap[k]).all()) for k in final) for snap in snapshots]
+    assert same == [kept == 1, kept == 2]
