@@ -247,10 +247,7 @@ def open_shop_duckdb(engine: Engine, max_customers: int | None = None, with_cont
               ["order_id", "product_id", "quantity", "unit_price"], chunk_rows)
         _copy(engine, runner, select(Product.id.label("product_id"), Product.category), "kc_products", ["product_id", "category"], chunk_rows)
         runner.execute("CREATE TABLE kc_lines AS " + SHOP_LINES_SQL.format(at="o.placed_us", orders="kc_shop_orders", order_lines="kc_shop_lines"))
-        if not runner.row("SELECT COUNT(*) FROM kc_lines")[0]:
-            raise InvalidInput("the shop has no orders yet; nothing to compute churn features from")
-        contacts = _contacts(engine) if with_contacts else None
-        return SqlFeatures(runner, "kc_lines", "kc_products", contacts=contacts, source="shop database", max_customers=max_customers)
+        return _shop_features(runner, engine, "kc_lines", max_customers, with_contacts)
     except BaseException:
         runner.close()
         raise
@@ -263,13 +260,19 @@ def open_shop_postgres(engine: Engine, max_customers: int | None = None, with_co
         at = runner.dialect.epoch_us.format("o.placed_at")
         runner.execute("CREATE TEMP VIEW kc_lines AS " + SHOP_LINES_SQL.format(at=at, orders="orders", order_lines="order_lines"))
         runner.execute("CREATE TEMP VIEW kc_products AS SELECT id AS product_id, category FROM products")
-        if not runner.row("SELECT COUNT(*) FROM orders")[0]:
-            raise InvalidInput("the shop has no orders yet; nothing to compute churn features from")
-        contacts = _contacts(engine) if with_contacts else None
-        return SqlFeatures(runner, "kc_lines", "kc_products", contacts=contacts, source="shop database", max_customers=max_customers)
+        return _shop_features(runner, engine, "orders", max_customers, with_contacts)
     except BaseException:
         runner.close()
         raise
+
+
+def _shop_features(runner: DuckRunner | PgRunner, engine: Engine, counted: str, max_customers: int | None,
+                   with_contacts: bool) -> SqlFeatures:
+    """The shop's `kc_lines` and `kc_products` as features; refused when `counted` holds no rows."""
+    if not runner.row(f"SELECT COUNT(*) FROM {counted}")[0]:
+        raise InvalidInput("the shop has no orders yet; nothing to compute churn features from")
+    contacts = _contacts(engine) if with_contacts else None
+    return SqlFeatures(runner, "kc_lines", "kc_products", contacts=contacts, source="shop database", max_customers=max_customers)
 
 
 def _contacts(engine: Engine) -> pd.DataFrame:
