@@ -3,9 +3,12 @@ featurised, trained and scored with the SQL engine (and, for comparison, with pa
 
     nice -n 19 python benchmarks/churn_scale.py --customers 100000 --lines-per-customer 10 --compare-pandas
     nice -n 19 python benchmarks/churn_scale.py --customers 1000000 --lines-per-customer 10
-    python benchmarks/churn_scale.py --customers 5000000 --lines-per-customer 10   # a bigger machine
+    python benchmarks/churn_scale.py --customers 5000000 --lines-per-customer 10 --memory-limit 3GB
+    python benchmarks/churn_scale.py --customers 5000000 --engine postgres --database-url postgresql://postgres@127.0.0.1/test
 
-Each engine runs in its own process, so the peak RSS reported (resource.getrusage) is that engine's.
+Each engine runs in its own process, so the peak RSS reported (resource.getrusage) is that engine's; with
+`--engine postgres` the lines are copied into a table of a scratch schema of that database first (dropped at
+the end) and the same feature queries run inside PostgreSQL (its server memory is not in the Python RSS).
 The shop: per customer a first purchase day, a mean gap (inter-purchase times are gamma(2)-distributed
 around it) and a churn hazard (each order is the last with probability p); baskets of one or more lines
 from the customer's favourite corner of the catalogue; 3% of orders returned, 2% cancelled.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -104,12 +108,56 @@ def _cutoffs(args: argparse.Namespace) -> tuple[Any, Any]:
     return end - pd.Timedelta(days=args.horizon), end  # last training cutoff, scoring time
 
 
+PG_SCHEMA = "kc_churn_scale"
+
+
+def phase_load_pg(args: argparse.Namespace) -> dict[str, Any]:
+    """The generated lines copied into PostgreSQL (DuckDB writes CSV, COPY reads it), with the engines' column types."""
+    import duckdb
+    import psycopg
+
+    csv_path = args.out / "lines_pg.csv"
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"SET threads = {args.threads}")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"COPY (SELECT customer_id, order_id, epoch_us(ordered_at) AS at_us, amount, product_id, quantity, status "
+                f"FROM read_parquet('{args.out / 'lines.parquet'}')) TO '{csv_path}' (HEADER false)")
+    seconds = {"export_csv": time.perf_counter() - t}
+    t = time.perf_counter()
+    with psycopg.connect(args.database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as pg:
+        pg.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        pg.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+        pg.execute(f"CREATE UNLOGGED TABLE {PG_SCHEMA}.lines (customer_id text, order_id text, at_us bigint, amount double precision, "
+                   "product_id text, quantity double precision, status text)")
+        done = 0
+        with open(csv_path, "rb") as fh, pg.cursor().copy(f"COPY {PG_SCHEMA}.lines FROM STDIN (FORMAT csv)") as copy:
+            while block := fh.read(1 << 24):
+                copy.write(block)
+                done += len(block)
+                if done % (1 << 30) < (1 << 24):
+                    log(f"postgres: copied {done / 2**30:.0f} GB")
+        pg.execute(f"ANALYZE {PG_SCHEMA}.lines")
+    csv_path.unlink()
+    seconds["copy"] = time.perf_counter() - t
+    log(f"postgres: lines loaded in {seconds['copy']:.0f}s")
+    return {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
 def _open(args: argparse.Namespace) -> Any:
     from retention_model.sql_sources import open_file
     from retention_model.windows import per_window_limit
 
-    return open_file(args.out / "lines.parquet", max_customers=per_window_limit(args.windows, args.max_training_rows),
-                     memory_limit=args.memory_limit, threads=args.threads, workdir=args.out)
+    limit = per_window_limit(args.windows, args.max_training_rows)
+    if args.engine == "postgres":
+        from common.db import make_engine
+        from retention_model.sql_features import SqlFeatures
+        from retention_model.sql_sources import PgRunner
+
+        runner = PgRunner(make_engine(args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)))
+        return SqlFeatures(runner, f"{PG_SCHEMA}.lines", source="postgres", max_customers=limit, bucket_lines=args.bucket_lines)
+    return open_file(args.out / "lines.parquet", max_customers=limit, memory_limit=args.memory_limit, threads=args.threads,
+                     workdir=args.out, bucket_lines=args.bucket_lines)
 
 
 def phase_train(args: argparse.Namespace) -> dict[str, Any]:
@@ -192,6 +240,14 @@ def phase_pandas(args: argparse.Namespace) -> dict[str, Any]:
     return {"seconds": seconds, "customers_featurised": len(X), "scored": len(scores), "peak_rss_mb": peak_rss_mb()}
 
 
+def phase_drop_pg(args: argparse.Namespace) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(args.database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as pg:
+        pg.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+    return {"seconds": {}, "peak_rss_mb": peak_rss_mb()}
+
+
 def compare(out: Path) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
@@ -215,17 +271,29 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL for --engine postgres (a scratch schema is created there)")
+    parser.add_argument("--bucket-lines", type=int, default=None, help="order lines per bucket of customers (default: the library's)")
     parser.add_argument("--compare-pandas", action="store_true", help="also featurise and score in memory with pandas, and compare")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "churn_scale")
-    parser.add_argument("--phase", choices=["generate", "train", "engine", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["generate", "load_pg", "train", "engine", "pandas", "drop_pg"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(message)s", datefmt="%H:%M:%S")  # the engine's bucket progress
+    if args.engine == "postgres" and not args.database_url:
+        parser.error("--engine postgres needs --database-url")
+    if args.bucket_lines is None:
+        from retention_model.sql_features import BUCKET_LINES
+
+        args.bucket_lines = BUCKET_LINES
     args.out.mkdir(parents=True, exist_ok=True)
     if args.phase:
-        result = {"generate": phase_generate, "train": phase_train, "engine": phase_engine, "pandas": phase_pandas}[args.phase](args)
+        result = {"generate": phase_generate, "load_pg": phase_load_pg, "train": phase_train, "engine": phase_engine,
+                  "pandas": phase_pandas, "drop_pg": phase_drop_pg}[args.phase](args)
         (args.out / f"{args.phase}.json").write_text(json.dumps(result, indent=2))
         return
     report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "cpus": os.cpu_count(), "load_avg_start": os.getloadavg()}
-    phases = ["generate", "train", "engine"] + (["pandas"] if args.compare_pandas else [])
+    pg = ["load_pg"] if args.engine == "postgres" else []
+    phases = ["generate", *pg, "train", "engine"] + (["pandas"] if args.compare_pandas else []) + (["drop_pg"] if pg else [])
     for phase in phases:
         log(f"--- {phase}")
         t = time.perf_counter()

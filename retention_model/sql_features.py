@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -48,12 +48,22 @@ class Dialect:
     epoch_us: str  # format string with one {} for the timestamp expression
     customer_order: str
     scratch: str  # how a scratch table is created: DuckDB's temp tables are invisible to its other cursors
+    bucket: str  # format string with {col} and {k}: a stable, non-negative bucket number in [0, k) of a customer id
+    analyze: str  # statement that gives the planner a scratch table's statistics ("" where it needs none)
+
+    def bucket_of(self, col: str, buckets: int) -> str:
+        """The bucket of `col`; a constant when there is one bucket (the common, small-shop case)."""
+        return self.bucket.format(col=col, k=int(buckets)) if buckets > 1 else "0"
 
 
 DIALECTS = {
-    "duckdb": Dialect("duckdb", "epoch_us({})", "customer_id", "CREATE TABLE"),
-    "postgresql": Dialect("postgresql", "CAST(EXTRACT(EPOCH FROM {}) * 1000000 AS BIGINT)", 'customer_id COLLATE "C"', "CREATE TEMP TABLE"),
+    "duckdb": Dialect("duckdb", "epoch_us({})", "customer_id", "CREATE TABLE", "CAST(hash({col}) % {k} AS INTEGER)", ""),
+    "postgresql": Dialect("postgresql", "CAST(EXTRACT(EPOCH FROM {}) * 1000000 AS BIGINT)", 'customer_id COLLATE "C"', "CREATE TEMP TABLE",
+                          "CAST(MOD(CAST(hashtext({col}) AS BIGINT) + 2147483648, {k}) AS INTEGER)", "ANALYZE {}"),
 }
+# Lines per bucket of customers: the feature query's window functions, percentiles and distinct counts hold a
+# bucket in memory, not the shop (a bucket of 5M lines ran in 2 GB of DuckDB memory; 50M at once did not).
+BUCKET_LINES = 5_000_000
 
 
 class SqlRunner(Protocol):
@@ -114,10 +124,7 @@ base AS (
   SUM(CASE WHEN MOD(CAST(FLOOR(at_us / 86400000000.0) AS BIGINT) + 3, 7) >= 5 THEN 1 ELSE 0 END) AS weekend_n
   FROM act GROUP BY customer_id
 ), seq AS (
-  SELECT customer_id, order_id, at_us, spend,
-         ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY at_us DESC, order_id DESC) AS rn_desc,
-         LEAD(at_us) OVER (PARTITION BY customer_id ORDER BY at_us, order_id) AS next_us
-  FROM act
+  SELECT customer_id, spend, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY at_us DESC, order_id DESC) AS rn_desc FROM act
 ), latest AS (SELECT customer_id, spend AS spend_last FROM seq WHERE rn_desc = 1),
 visits AS (SELECT DISTINCT customer_id, FLOOR(d) AS dn FROM act),
 vgap AS (
@@ -129,20 +136,14 @@ vgap AS (
          STDDEV_POP(g) AS ipi_std, MAX(CASE WHEN rk = 1 THEN g END) AS ipi_last
   FROM vgap GROUP BY customer_id
 ), bought AS (
-  SELECT customer_id, order_id, product_id FROM {lines} WHERE at_us < {c} AND product_id IS NOT NULL AND amount >= 0
+  SELECT customer_id, product_id FROM {lines} WHERE at_us < {c} AND product_id IS NOT NULL AND amount >= 0
 ), prods AS (
   SELECT b.customer_id, COUNT(DISTINCT b.product_id) AS n_products, COUNT(*) AS n_product_lines, {categories} AS n_categories
   FROM bought b {category_join} GROUP BY b.customer_id
-), flags AS (
-  SELECT customer_id, order_id, CASE WHEN next_us IS NOT NULL AND next_us - at_us <= {h} * {day} THEN 1.0 ELSE 0.0 END AS f
-  FROM seq WHERE at_us < {c} - {h} * {day}
-), bl AS (
-  SELECT b.customer_id, b.product_id, fl.f FROM bought b LEFT JOIN flags fl ON fl.customer_id = b.customer_id AND fl.order_id = b.order_id
-), overall AS (SELECT AVG(f) AS base FROM bl),
-per_product AS (SELECT product_id, SUM(f) AS s, COUNT(f) AS n FROM bl WHERE f IS NOT NULL GROUP BY product_id),
+), overall AS (SELECT SUM(s) / CAST(SUM(n) AS DOUBLE PRECISION) AS base FROM {sticky}),
 stick AS (
-  SELECT bl.customer_id, AVG(COALESCE((pp.s + {prior} * o.base) / (pp.n + {prior}), o.base)) AS product_stickiness
-  FROM bl CROSS JOIN overall o LEFT JOIN per_product pp ON pp.product_id = bl.product_id GROUP BY bl.customer_id
+  SELECT b.customer_id, AVG(COALESCE((pp.s + {prior} * o.base) / (pp.n + {prior}), o.base)) AS product_stickiness
+  FROM bought b CROSS JOIN overall o LEFT JOIN {sticky} pp ON pp.product_id = b.product_id GROUP BY b.customer_id
 ), rc AS (
   SELECT customer_id, SUM(returned) AS returns_n, SUM(CASE WHEN returned = 1 THEN returned_value ELSE 0.0 END) AS returned_value,
          SUM(cancelled) AS cancelled_n, MIN(CASE WHEN returned = 1 THEN d END) AS days_since_return
@@ -163,14 +164,39 @@ LEFT JOIN rc ON rc.customer_id = b.customer_id
 LEFT JOIN future fu ON fu.customer_id = b.customer_id
 """
 
+# Per product, how many of its purchases (before the cutoff, old enough to tell) were followed by another
+# order within the horizon: summed over buckets, since a product's rate spans all its customers.
+STICKY_SQL = """
+WITH seq AS (
+  SELECT customer_id, order_id, at_us, LEAD(at_us) OVER (PARTITION BY customer_id ORDER BY at_us, order_id) AS next_us
+  FROM {orders} WHERE at_us < {c} AND active = 1
+), flags AS (
+  SELECT customer_id, order_id, CASE WHEN next_us IS NOT NULL AND next_us - at_us <= {h} * {day} THEN 1.0 ELSE 0.0 END AS f
+  FROM seq WHERE at_us < {c} - {h} * {day}
+), bought AS (
+  SELECT customer_id, order_id, product_id FROM {lines} WHERE at_us < {c} AND product_id IS NOT NULL AND amount >= 0
+)
+SELECT b.product_id, SUM(fl.f) AS s, COUNT(*) AS n
+FROM bought b JOIN flags fl ON fl.customer_id = b.customer_id AND fl.order_id = b.order_id
+GROUP BY b.product_id
+"""
+
 RFM_COLUMNS = "tenure_days, recency_days, n_days, spend_total, n_orders"
 
 
-def features_sql(orders: str, lines: str, products: str | None, cutoff_us: int, horizon_days: int, prior: float = 20.0) -> str:
-    """The per-customer aggregate query for one cutoff (all literals are integers or fixed names)."""
+def features_sql(orders: str, lines: str, products: str | None, sticky: str, cutoff_us: int, horizon_days: int,
+                 prior: float = 20.0) -> str:
+    """The per-customer aggregate query for one cutoff (all literals are integers or fixed names).
+
+    `sticky` is the relation of `sticky_sql` summed per product over every customer."""
     categories, join = ("COUNT(DISTINCT pr.category)", f"LEFT JOIN {products} pr ON pr.product_id = b.product_id") if products else ("0", "")
-    return FEATURES_SQL.format(orders=orders, lines=lines, c=int(cutoff_us), h=int(horizon_days), day=DAY_US, prior=float(prior),
-                               categories=categories, category_join=join)
+    return FEATURES_SQL.format(orders=orders, lines=lines, sticky=sticky, c=int(cutoff_us), h=int(horizon_days), day=DAY_US,
+                               prior=float(prior), categories=categories, category_join=join)
+
+
+def sticky_sql(orders: str, lines: str, cutoff_us: int, horizon_days: int) -> str:
+    """Per product: purchases followed by a repeat order within the horizon (s) out of those that can tell (n)."""
+    return STICKY_SQL.format(orders=orders, lines=lines, c=int(cutoff_us), h=int(horizon_days), day=DAY_US)
 
 
 def _f(frame: pd.DataFrame, col: str) -> np.ndarray:
@@ -277,16 +303,20 @@ class SqlFeatures:
     """
 
     def __init__(self, runner: SqlRunner, lines: str, products: str | None = None, contacts: pd.DataFrame | None = None,
-                 source: str = "", max_customers: int | None = None, chunk_rows: int = 100_000, random_state: int = 0) -> None:
+                 source: str = "", max_customers: int | None = None, chunk_rows: int = 100_000, random_state: int = 0,
+                 bucket_lines: int = BUCKET_LINES) -> None:
         self.runner, self.lines, self.products, self.contacts = runner, lines, products, contacts
         self.source, self.max_customers, self.chunk_rows, self.random_state = source, max_customers, chunk_rows, random_state
         tag = uuid.uuid4().hex[:10]
-        self.orders_table, self.feature_table = f"kc_orders_{tag}", f"kc_features_{tag}"
+        self.orders_table, self.feature_table, self.sticky_table = f"kc_orders_{tag}", f"kc_features_{tag}", f"kc_sticky_{tag}"
         lo, hi, count = runner.row(f"SELECT MIN(at_us), MAX(at_us), COUNT(*) FROM {lines}")
         if not count:
             raise InvalidInput(f"{source or 'transactions'}: no transactions")
         self.start, self.end, self.n_lines = from_us(lo), from_us(hi), int(count)
-        runner.execute(f"{runner.dialect.scratch} {self.orders_table} AS {ORDERS_SQL.format(lines=lines)}")
+        self.buckets = max(1, -(-self.n_lines // max(1, bucket_lines)))
+        bucket = runner.dialect.bucket_of("customer_id", self.buckets)
+        runner.execute(f"{runner.dialect.scratch} {self.orders_table} AS SELECT o.*, {bucket} AS bucket FROM ({ORDERS_SQL.format(lines=lines)}) o")
+        self._analyze(self.orders_table)
         self.has_categories = bool(products) and int(runner.row(f"SELECT COUNT(*) FROM {products}")[0]) > 0
         self._labels: dict[tuple[pd.Timestamp, int], pd.Series] = {}
         self._materialised: tuple[pd.Timestamp, int] | None = None
@@ -299,16 +329,48 @@ class SqlFeatures:
         return hashlib.sha256(repr(tuple(float(v) if v is not None else None for v in row)).encode()).hexdigest()
 
     def close(self) -> None:
-        for table in (self.feature_table, self.orders_table):
+        for table in (self.feature_table, self.sticky_table, self.orders_table):
             self.runner.execute(f"DROP TABLE IF EXISTS {table}")
 
+    def _analyze(self, table: str) -> None:
+        """Statistics for a scratch table: without them PostgreSQL guesses one row and plans nested loops."""
+        if self.runner.dialect.analyze:
+            self.runner.execute(self.runner.dialect.analyze.format(table))
+
+    def _bucket(self, k: int) -> tuple[str, str]:
+        """The orders and lines of the customers in bucket k (everything when there is one bucket)."""
+        if self.buckets == 1:
+            return self.orders_table, self.lines
+        mine = f"{self.runner.dialect.bucket_of('customer_id', self.buckets)} = {k}"
+        return f"(SELECT * FROM {self.orders_table} WHERE bucket = {k}) AS bo", f"(SELECT * FROM {self.lines} WHERE {mine}) AS bl"
+
+    def _by_bucket(self, table: str, query: Callable[[str, str], str], what: str) -> None:
+        """`table` filled with `query(orders, lines)` run on one bucket of customers after another."""
+        self.runner.execute(f"DROP TABLE IF EXISTS {table}")
+        for k in range(self.buckets):
+            sql = query(*self._bucket(k))
+            self.runner.execute(f"{self.runner.dialect.scratch} {table} AS {sql}" if k == 0 else f"INSERT INTO {table} {sql}")
+            if self.buckets > 1:
+                log.info("%s: bucket %d of %d done", what, k + 1, self.buckets)
+
     def _materialise(self, cutoff: pd.Timestamp, horizon_days: int) -> int:
-        """The aggregate table for one cutoff, plus a value model fitted the way build_features fits it."""
+        """The aggregate table for one cutoff, plus a value model fitted the way build_features fits it.
+
+        Large shops are done a bucket of customers at a time, so the engine's memory follows a bucket; the
+        per-product repeat rates are summed over all buckets first, since they span customers."""
         if self._materialised == (cutoff, horizon_days):
             return self._n
-        self.runner.execute(f"DROP TABLE IF EXISTS {self.feature_table}")
-        sql = features_sql(self.orders_table, self.lines, self.products if self.has_categories else None, to_us(cutoff), horizon_days)
-        self.runner.execute(f"{self.runner.dialect.scratch} {self.feature_table} AS {sql}")
+        c = to_us(cutoff)
+        products = self.products if self.has_categories else None
+        self._by_bucket(f"{self.sticky_table}_parts", lambda orders, lines: sticky_sql(orders, lines, c, horizon_days),
+                        f"product repeat rates at {cutoff.date()}")
+        self.runner.execute(f"DROP TABLE IF EXISTS {self.sticky_table}")
+        self.runner.execute(f"{self.runner.dialect.scratch} {self.sticky_table} AS SELECT product_id, SUM(s) AS s, SUM(n) AS n "
+                            f"FROM {self.sticky_table}_parts GROUP BY product_id")
+        self.runner.execute(f"DROP TABLE {self.sticky_table}_parts")
+        self._analyze(self.sticky_table)
+        self._by_bucket(self.feature_table, lambda orders, lines: features_sql(orders, lines, products, self.sticky_table, c, horizon_days),
+                        f"customer features at {cutoff.date()}")
         self._n = int(self.runner.row(f"SELECT COUNT(*) FROM {self.feature_table}")[0])
         self._materialised = (cutoff, horizon_days)
         self._value = self._fit_value(horizon_days)

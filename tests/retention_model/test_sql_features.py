@@ -88,6 +88,23 @@ def test_duckdb_over_csv_matches_pandas(csv_file: Path) -> None:
         close(feats)
 
 
+def test_buckets_of_customers_give_the_same_features(csv_file: Path) -> None:
+    """A large shop is featurised a bucket of customers at a time; product repeat rates still span all of them."""
+    tx = load_transactions_csv(csv_file)
+    feats = open_file(csv_file, bucket_lines=len(tx.lines) // 5)
+    try:
+        assert feats.buckets == 6
+        sizes = feats.runner.con.execute(f"SELECT bucket, COUNT(DISTINCT customer_id) FROM {feats.orders_table} GROUP BY bucket").fetchall()
+        assert len(sizes) == 6 and min(n for _, n in sizes) > 20
+        for cutoff in CUTOFFS:
+            expected = build_features(tx, cutoff, 60)
+            got = feats.features(cutoff, 60)
+            assert_same(expected, got)
+            np.testing.assert_array_equal(feats.labels(cutoff, 60, got.index), churn_labels(tx, cutoff, 60, expected.index))
+    finally:
+        close(feats)
+
+
 def test_chunks_and_samples_are_the_same_rows(csv_file: Path) -> None:
     feats = open_file(csv_file)
     feats.chunk_rows = 64
@@ -164,8 +181,9 @@ def test_shop_features_match_pandas(engine: Engine, engine_kind: str) -> None:
         close(feats)
 
 
-def test_postgres_lines_match_pandas(csv_file: Path) -> None:
-    """The same SQL inside PostgreSQL over a lines table with negative amounts and line statuses."""
+@pytest.mark.parametrize("buckets", [1, 4])
+def test_postgres_lines_match_pandas(csv_file: Path, buckets: int) -> None:
+    """The same SQL inside PostgreSQL over a lines table with negative amounts and line statuses, whole or by buckets."""
     if not PG_URL:
         pytest.skip("KEEPCART_TEST_DATABASE_URL not set")
     tx = load_transactions_csv(csv_file)
@@ -181,8 +199,9 @@ def test_postgres_lines_match_pandas(csv_file: Path) -> None:
                      [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()} for r in lines.to_dict("records")])
     try:
         runner = PgRunner(admin)
-        feats = SqlFeatures(runner, f'"{schema}".lines', chunk_rows=50)
+        feats = SqlFeatures(runner, f'"{schema}".lines', chunk_rows=50, bucket_lines=-(-len(lines) // buckets))
         try:
+            assert feats.buckets == buckets
             for cutoff in CUTOFFS:
                 assert_same(build_features(tx, cutoff, 60), feats.features(cutoff, 60))
         finally:
