@@ -24,6 +24,7 @@ from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, RE
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
+from common.shopper_text import for_reading
 from shop.backend import OrderView, ProductView, ShopBackend
 
 # Churn signals the dialogue emits: action -> the trigger name offer rules refer to. Offer rules accept
@@ -86,7 +87,7 @@ class DialogueManager:
 
     def understand(self, text: str) -> Parse:
         """The NLU's reading of one message (kept apart so a turn can parse before taking its locks)."""
-        return self.parser.parse(text)
+        return self.parser.parse(for_reading(text))
 
     def id_shape(self) -> IdShape | None:
         """The shop's order-id format: the setting, else learnt once from the shop's own ids."""
@@ -95,6 +96,7 @@ class DialogueManager:
         return self._shape
 
     def handle(self, state: ConversationState, text: str, parse: Parse | None = None) -> Turn:
+        text = for_reading(text)  # "ｃａｎｃｅｌ" is "cancel" to every parser below
         parse = parse or self.understand(text)
         # An address ("Meir 1, 2000 Antwerpen, BE") names places, not the shopper's language.
         guess = self.language.detect(text) if self.language is not None and not self._parses_as_address(state, text) else None
@@ -119,6 +121,8 @@ class DialogueManager:
                 # a bare new address: offer to change an order's (not right after an address change that
                 # failed, e.g. for an order that is not theirs: that order is the one they meant)
                 decision = Decision("change_address", order_id)
+            if decision.action == "affirm_no_context" and state.person_asked:
+                decision = Decision("handoff")
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):
                 decision = Decision("correct_order", None)
             outcome = self.actions[decision.action](self, decision, state, parse)
@@ -129,10 +133,12 @@ class DialogueManager:
                 self._consider_offer(signal, state, outcome)
             if state.form and not outcome.sets_form():
                 outcome.events.insert(0, Event(ev.FORM_SET, {"form": None, "slots": {}}))
+        messages = [render(r) for r in outcome.replies]
+        # "Shall I get a person …?" with the button: a plain yes to it next turn is a yes to the hand-off
+        asked_person = bool(messages) and TALK_TO_PERSON in messages[-1].buttons and messages[-1].text.rstrip().endswith("?")
         action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id,
                                                  "fallback": outcome.fallback, "nlu_model": parse.model_id,
-                                                 "digression": decision.digression})
-        messages = [render(r) for r in outcome.replies]
+                                                 "digression": decision.digression, "asked_person": asked_person})
         events += [action_event, *outcome.events]
         events += [Event(ev.BOT_UTTERED, m.to_payload()) for m in messages]
         return Turn(events, messages)

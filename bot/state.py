@@ -26,6 +26,7 @@ class ConversationState:
     last_intent: str | None = None
     last_order_id: str | None = None
     last_seq: int = 0
+    person_asked: bool = False  # the last answer asked "shall I get a person?"
     turn_key: str | None = None  # set by the chat service: the answered message, stable across retries
 
     @classmethod
@@ -56,6 +57,7 @@ class ConversationState:
                 self.fallbacks = 0
             if p.get("order_id"):
                 self.last_order_id = p["order_id"]
+            self.person_asked = bool(p.get("asked_person"))
         elif event.type == ev.HANDED_OFF:
             active = bool(p.get("active", True))
             if active and not self.handed_off:

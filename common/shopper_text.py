@@ -39,6 +39,20 @@ def clean(text: str, max_chars: int, field: str = "text", mask: bool = True) -> 
     return mask_secrets(text) if mask else text
 
 
+def for_reading(text: str) -> str:
+    """The text as the assistant reads it: compatibility forms folded (NFKC), the stored text unchanged.
+
+    Full-width "ｗｈｅｒｅ　ｉｓ　ｍｙ　ｏｒｄｅｒ" (a Japanese or Chinese keyboard left in wide mode), circled
+    or styled letters and ligatures are the plain words to a shopper, so they are to the NLU, the
+    language detector and the address and order-id parsers too. A text that folding would more than
+    double (a few Arabic ligatures expand to 18 characters) is read as it is.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    folded = unicodedata.normalize("NFKC", text)
+    return folded if len(folded) <= 2 * len(text) else text
+
+
 def check_plain(value: str, field: str) -> str:
     """For ids, e-mails and other short fields: reject NUL and lone surrogates (PostgreSQL cannot store them)."""
     if "\x00" in value:

@@ -414,3 +414,31 @@ def test_an_unclear_message_naming_only_an_order_continues_the_last_request(shop
     c = Conversation(shop)
     c.say("blah")
     assert "1000000002" not in " ".join(c.say("ok the real one then, my most recent order"))  # no request to continue
+
+
+def test_full_width_text_reads_as_the_plain_words(shop):
+    """A keyboard left in wide mode: the NLU sees the folded words, the reply is the tracking answer."""
+    c = Conversation(shop)
+    reply = c.say("ｗｈｅｒｅ　ｉｓ　ｍｙ　ｏｒｄｅｒ")[0]
+    assert "1000000002" in reply and "paid" in reply
+    assert c.say("ｃａｎｃｅｌ ｍｙ ｏｒｄｅｒ") and c.last_turn.events[0].payload["intent"] == "cancel_order"
+
+
+def test_yes_to_shall_i_get_a_person_hands_off(shop):
+    c = Conversation(shop)
+    c.say("blah")
+    asked = c.say("hmm")[0]
+    assert asked.endswith("?") and "person" in asked
+    c.say("yes")
+    assert ConversationState.from_events("c", c.log).handed_off
+
+
+def test_yes_without_a_question_about_a_person_hands_nothing_off(shop):
+    c = Conversation(shop)
+    c.say("hi")
+    assert c.say("yes") == [TEMPLATES["affirm_no_context"]]
+    c.say("blah")
+    c.say("hmm")
+    c.say("where is my order")  # the question was not answered: the next yes is about the order reply
+    c.say("yes")
+    assert not ConversationState.from_events("c", c.log).handed_off

@@ -79,3 +79,14 @@ def test_clean_is_linear_on_the_worst_inputs_we_can_build(hostile: str) -> None:
     except InvalidInput:
         pass
     assert time.process_time() - started < 2.0  # generous: linear code takes ~0.1-0.4 s on 200k characters
+
+
+def test_for_reading_folds_compatibility_forms_but_not_letters_of_a_language() -> None:
+    from common.shopper_text import for_reading
+
+    assert for_reading("ｗｈｅｒｅ　ｉｓ　ｍｙ　ｏｒｄｅｒ １２３") == "where is my order 123"
+    assert for_reading("Ⓒancel ﬁnal order") == "Cancel final order"
+    for kept in ("Straße 5, München", "où est ma commande ?", "注文はどこですか", "plain text"):
+        assert for_reading(kept) == kept
+    expanding = "\ufdfa" * 10  # each folds to 18 characters
+    assert for_reading(expanding) == expanding
