@@ -68,6 +68,8 @@ class LanguageSettings(BaseModel):
                                   description="Languages the detector chooses between (each costs ~30 MB of memory)")
     min_confidence: float = Field(0.0, ge=0, le=1, description="Least detector confidence for a language (else unknown)")
     min_margin: float = Field(0.3, ge=0, le=1, description="Least lead of the best language over the runner-up (else unknown)")
+    foreign_margin: float = Field(0.4, ge=0, le=1, description="When two languages the NLU does not speak nearly tie (Spanish, "
+                                  "Portuguese), least lead of the best over the spoken ones to still answer as a foreign language")
     min_letters: int = Field(8, ge=1, description="Least letters (not counting ids, numbers, links) to name a language")
     low_accuracy: bool = Field(False, description="Lingua's low-accuracy mode: 20 MB instead of ~300 MB, more unknowns and mistakes")
 

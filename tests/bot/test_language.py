@@ -51,6 +51,22 @@ def test_decide_needs_letters_and_a_clear_lead():
     assert decide([], letters=20, min_confidence=0.0, min_letters=1).code is None
 
 
+@pytest.mark.parametrize("text", ["mi pedido no ha llegado", "entrega atrasada", "quero cancelar o pedido"])
+def test_two_foreign_look_alikes_in_a_near_tie_are_still_foreign(detector, text):
+    """Spanish against Portuguese is a coin toss; that the shopper does not write English is not."""
+    ranked = detector.ranked(text)
+    assert {ranked[0][0], ranked[1][0]} == {"es", "pt"} and ranked[0][1] - ranked[1][1] < detector.min_margin
+    guess = detector.detect(text)
+    assert guess.code == ranked[0][0] and detector.is_unsupported(guess)
+
+
+def test_a_near_tie_of_foreign_languages_close_to_english_stays_unknown(monkeypatch, detector):
+    monkeypatch.setattr(detector, "ranked", lambda text: [("it", 0.48), ("de", 0.25), ("en", 0.14), ("fr", 0.13)])
+    assert detector.detect("password reset").code is None  # lead over English 0.34 < foreign_margin 0.4
+    monkeypatch.setattr(detector, "ranked", lambda text: [("it", 0.5), ("de", 0.45), ("en", 0.05)])
+    assert detector.detect("irrelevant text").code == "it"
+
+
 def test_only_a_confident_language_outside_the_spoken_ones_is_unsupported(detector):
     assert detector.is_unsupported(LanguageGuess("de", 0.9))
     assert not detector.is_unsupported(LanguageGuess("en", 0.9))
