@@ -23,6 +23,35 @@ NAMES.update({"deutschland": "DE", "österreich": "AT", "belgië": "BE", "belgiq
               "danmark": "DK", "norge": "NO", "polska": "PL", "suomi": "FI", "éire": "IE"})
 FOUR_DIGITS = frozenset({"AT", "BE", "CH", "DK", "LU", "NO"})
 FIVE_DIGITS = frozenset({"DE", "FR", "IT", "ES", "FI", "US"})
+# Large cities of the countries above, as shoppers write them: when an address names no country and its postal
+# code cannot be in the shopper's own ("Hauptstraße 5, 10115 Berlin" from a Dutch account), the city decides.
+CITIES = {
+    "DE": "berlin hamburg münchen munich muenchen köln koeln cologne frankfurt stuttgart düsseldorf duesseldorf leipzig dortmund "
+          "essen bremen dresden hannover nürnberg nuernberg duisburg bochum wuppertal bielefeld bonn münster mannheim karlsruhe "
+          "augsburg wiesbaden freiburg mainz kiel lübeck rostock potsdam heidelberg regensburg",
+    "AT": "wien vienna graz linz salzburg innsbruck klagenfurt villach wels",
+    "CH": "zürich zurich genève geneva genf basel bern lausanne luzern lugano winterthur st. gallen",
+    "BE": "brussel bruxelles brussels antwerpen anvers antwerp gent gand ghent brugge bruges liège luik charleroi namur leuven",
+    "NL": "amsterdam rotterdam den haag 's-gravenhage utrecht eindhoven groningen tilburg almere breda nijmegen haarlem arnhem "
+          "maastricht leiden delft zwolle",
+    "LU": "luxembourg luxemburg esch-sur-alzette",
+    "FR": "paris marseille lyon toulouse nice nantes strasbourg montpellier bordeaux lille rennes reims toulon grenoble dijon "
+          "angers nîmes nimes",
+    "IT": "roma rome milano milan napoli naples torino turin palermo genova bologna firenze florence bari catania venezia venice "
+          "verona padova trieste",
+    "ES": "madrid barcelona valencia sevilla seville zaragoza málaga malaga murcia palma bilbao alicante córdoba cordoba "
+          "valladolid vigo gijón granada",
+    "PT": "lisboa lisbon porto braga coimbra faro funchal",
+    "PL": "warszawa warsaw kraków krakow łódź lodz wrocław wroclaw poznań poznan gdańsk gdansk szczecin lublin katowice",
+    "CZ": "praha prague brno ostrava plzeň plzen",
+    "SE": "stockholm göteborg gothenburg malmö malmo uppsala västerås örebro linköping",
+    "DK": "københavn kobenhavn copenhagen aarhus århus odense aalborg",
+    "NO": "oslo bergen trondheim stavanger",
+    "FI": "helsinki espoo tampere vantaa oulu turku",
+    "IE": "dublin cork galway limerick",
+}
+CITY_COUNTRY = {city: code for code, names in CITIES.items() for city in names.split()}
+CITY_COUNTRY.update({"den haag": "NL", "st. gallen": "CH", "frankfurt am main": "DE"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,36 @@ def _country(part: str) -> str | None:
     if len(p) == 2 and p.upper() in COUNTRIES:
         return p.upper()
     return NAMES.get(p)
+
+
+def postal_countries(postal: str) -> frozenset[str]:
+    """The countries whose postal codes look like `postal` (as `_is_postal` found it)."""
+    compact = postal.replace(" ", "")
+    if len(compact) == 6 and compact[:4].isdigit() and compact[4:].isalpha():
+        return frozenset({"NL"})
+    if len(compact) == 6 and compact[2] == "-":
+        return frozenset({"PL"})
+    if len(compact) == 8 and compact[4] == "-":
+        return frozenset({"PT"})
+    if " " in postal:
+        return frozenset({"SE", "CZ"})
+    if len(compact) == 4:
+        return FOUR_DIGITS | {"NL"}  # a Dutch code without its letters
+    return FIVE_DIGITS | {"SE", "CZ"}  # Swedish and Czech codes written without their space
+
+
+def resolve_country(postal: str, city: str, default_country: str | None) -> str | None:
+    """The country of an address that names none: the shopper's when the postal code fits it, else the
+    city's (a large city in a country whose codes look like this one), else the only country it fits."""
+    fits = postal_countries(postal)
+    if default_country in fits:
+        return default_country
+    named = CITY_COUNTRY.get(city.strip().lower())
+    if named in fits:
+        return named
+    if len(fits) == 1:
+        return next(iter(fits))
+    return None
 
 
 def _is_postal(tokens: list[str], i: int, country: str | None) -> int:
@@ -133,7 +192,7 @@ def parse_address(text: str, default_country: str | None = None) -> ParsedAddres
     for i in range(len(toks_flat)):
         if toks_flat[i] == ",":
             continue
-        n = _is_postal(toks_flat, i, country or default_country)
+        n = _is_postal(toks_flat, i, country)
         if not n or i == 0:
             continue
         before = [t for t in toks_flat[:i] if t != ","]
@@ -153,8 +212,8 @@ def parse_address(text: str, default_country: str | None = None) -> ParsedAddres
         if any(c.isdigit() for c in city) or len(city) > 60 or len(line) > 120:
             continue
         postal = " ".join(toks_flat[i:i + n])
-        resolved = country or default_country
-        if resolved is None:
+        resolved = country or resolve_country(postal, city, default_country)
+        if resolved is None:  # "…, 10115 Berlin" would do; a guess could send the parcel abroad
             return None
         return ParsedAddress(line.rstrip(","), postal, city, resolved)
     return None
