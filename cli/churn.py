@@ -174,7 +174,8 @@ def evaluate_cmd(
         typer.echo(f"{name:<14}{_fmt(metrics)}")
     for band, b in result["bands"].items():
         rate = "n/a" if b["churn_rate"] is None else f"{b['churn_rate']:.3f}"
-        typer.echo(f"band {band:<8} p {b['probability'][0]:.2f}-{b['probability'][1]:.2f}  {b['customers']:>6} customers ({b['share']:.1%})  realised churn {rate}")
+        cut = f"p {b['probability'][0]:.2f}-{b['probability'][1]:.2f}" if b["probability"] else "no order in the horizon"
+        typer.echo(f"band {band:<8} {cut:<24} {b['customers']:>6} customers ({b['share']:.1%})  realised churn {rate}")
     typer.echo(f"report -> {report}")
 
 
@@ -198,4 +199,5 @@ def score_cmd(
         raise fail(f"--engine {engine_name!r} is not one of {', '.join(ENGINES)}", 2)
     summary = _engine_call(score_shop, session_factory(), model, moment, progress=True, engine=engine_name)
     bands = summary["bands"]
-    typer.echo(f"scored {summary['scored']} of {summary['customers']} customers with {summary['model_id']}: high {bands['high']}, medium {bands['medium']}, low {bands['low']}")
+    typer.echo(f"scored {summary['scored']} of {summary['customers']} customers with {summary['model_id']}: high {bands['high']}, medium {bands['medium']}, "
+               f"low {bands['low']}, lapsed (no order in {model.horizon_days} days) {bands['lapsed']}")

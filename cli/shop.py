@@ -51,20 +51,21 @@ def token(
 def customers(
     status: list[str] = typer.Option([], "--status", help="Only customers with an order in this status (repeatable: all of them)"),
     country: str | None = typer.Option(None, "--country", help="Only customers in this country (two letters, e.g. DE)"),
-    risk: str | None = typer.Option(None, "--risk", help="Only this churn-risk band: low, medium or high"),
+    risk: str | None = typer.Option(None, "--risk", help="Only this churn-risk band: low, medium, high or lapsed (no order for longer than the churn horizon)"),
     limit: int = typer.Option(20, "--limit", min=1, max=100_000, help="Customers to list"),
 ) -> None:
     """List the shop's customers with their orders, country and churn risk: who to sign in as to try a flow."""
     from sqlalchemy import func, select
 
+    from retention_model.churn import BANDS
     from retention_model.tables import CustomerScore
     from shop.tables import Customer, Order, OrderStatus
 
     bad = sorted(set(status) - {s.value for s in OrderStatus})
     if bad:
         raise context.fail(f"--status {', '.join(bad)}: not an order status ({', '.join(s.value for s in OrderStatus)})", code=2)
-    if risk is not None and risk not in ("low", "medium", "high"):
-        raise context.fail(f"--risk {risk}: one of low, medium, high", code=2)
+    if risk is not None and risk not in BANDS:
+        raise context.fail(f"--risk {risk}: one of {', '.join(BANDS)}", code=2)
     query = (select(Customer, CustomerScore.risk_band, CustomerScore.churn_probability)
              .join(CustomerScore, CustomerScore.customer_id == Customer.id, isouter=True).order_by(Customer.id).limit(limit))
     for s in status:

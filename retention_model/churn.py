@@ -46,6 +46,22 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, 1.0 / (1.0 + np.exp(-z)))
 
 
+LAPSED = "lapsed"
+BANDS = ("low", "medium", "high", LAPSED)
+
+
+def lapsed_mask(X: pd.DataFrame, horizon_days: int) -> np.ndarray:
+    """Customers already gone by the model's own definition: no purchase for longer than the horizon, and
+    (for a repeat customer) for more than twice their usual gap between purchases.
+
+    They are a win-back audience, not "at risk": putting them in "high" made three quarters of the demo
+    shop "high risk", a band that told a marketer nothing.
+    """
+    recency = X["recency_days"].to_numpy(dtype=float)
+    own = 2.0 * np.nan_to_num(X["ipi_median"].to_numpy(dtype=float), nan=0.0)
+    return cast(np.ndarray, recency > np.maximum(float(horizon_days), own))
+
+
 class ChurnModel:
     """P(no purchase within `horizon_days`) for every customer with a purchase before the cutoff."""
 
@@ -193,6 +209,8 @@ class ChurnModel:
         self.cutoffs_ = [str(w[0]) for w in windows]
         self.n_examples_ = int(len(y))
         self.base_rate_ = float(y.mean())
+        active = ~np.concatenate([lapsed_mask(w[1], self.horizon_days) for w in windows])
+        self.active_base_rate_ = float(y[active].mean()) if active.any() else self.base_rate_
         stacked_oof = oof @ self.stacker_coef_ + self.stacker_intercept_
         self.oof_auc_ = {STACKED: safe_auc(y, stacked_oof), **{n: safe_auc(y, oof_parts[n]) for n in self.parts_}}
         self.train_metrics_ = {"out_of_fold": churn_metrics(y, _sigmoid(stacked_oof)), "windows": len(windows), "examples": int(len(y))}
@@ -232,20 +250,27 @@ class ChurnModel:
         return self.predict_encoded(*self.encode(X, reference if reference is not None else self.reference_for(X)))
 
     def bands(self) -> tuple[float, float]:
-        """(low/medium, medium/high) probability cuts: fixed when given, else relative to the shop's churn rate.
+        """(low/medium, medium/high) probability cuts: fixed when given, else relative to the churn rate of
+        the shop's still-active customers.
 
-        `medium` starts at band_lift[0] × the training churn rate and `high` at band_lift[1] × it (capped
-        half-way to 1), so "high" always means "clearly more likely to leave than this shop's typical
-        customer" — on a shop where most customers lapse as on one where few do.
+        `medium` starts at band_lift[0] × that rate and `high` at band_lift[1] × it (capped half-way to 1),
+        so "high" always means "clearly more likely to leave than this shop's typical active customer" — on
+        a shop where most customers lapse as on one where few do. Lapsed customers are not in the rate:
+        they are a state of their own (see `lapsed_mask`).
         """
         if self.band_thresholds is not None:
             return float(self.band_thresholds[0]), float(self.band_thresholds[1])
-        b = float(getattr(self, "base_rate_", 0.5))
+        b = float(getattr(self, "active_base_rate_", getattr(self, "base_rate_", 0.5)))
         return self.band_lift[0] * b, min(self.band_lift[1] * b, b + 0.5 * (1 - b))
 
     def risk_band(self, probability: np.ndarray) -> np.ndarray:
+        """The band of each probability, for customers who are still active."""
         low, high = self.bands()
         return np.where(probability >= high, "high", np.where(probability >= low, "medium", "low"))
+
+    def risk_bands(self, X: pd.DataFrame, probability: np.ndarray) -> np.ndarray:
+        """low / medium / high for active customers, `lapsed` for those already past the horizon."""
+        return np.where(lapsed_mask(X, self.horizon_days), LAPSED, self.risk_band(probability))
 
     def explain(self, X: pd.DataFrame, top: int = 3, reference: dict[str, np.ndarray] | None = None) -> list[list[dict[str, Any]]]:
         """Top reasons per customer, in plain words, from what-if-typical ablations (see explain.py)."""
@@ -264,7 +289,8 @@ class ChurnModel:
                 "linear_intercept": self.linear_intercept_, "stacker_coef": self.stacker_coef_.tolist(),
                 "stacker_intercept": self.stacker_intercept_, "rfm_columns": self.rfm_columns_, "parts": self.parts_,
                 "chosen": self.chosen_, "selection": self.selection_, "reference": self.reference_, "baselines": self.baselines_,
-                "cutoffs": self.cutoffs_, "n_examples": self.n_examples_, "base_rate": self.base_rate_, "train_metrics": self.train_metrics_,
+                "cutoffs": self.cutoffs_, "n_examples": self.n_examples_, "base_rate": self.base_rate_,
+                "active_base_rate": self.active_base_rate_, "train_metrics": self.train_metrics_,
             }
             (directory / STATE_FILE).write_text(json.dumps(state))
             return write_manifest(
@@ -297,6 +323,7 @@ class ChurnModel:
         model.baselines_ = state["baselines"]
         model.cutoffs_, model.n_examples_ = state["cutoffs"], state["n_examples"]
         model.base_rate_, model.train_metrics_ = state["base_rate"], state["train_metrics"]
+        model.active_base_rate_ = float(state.get("active_base_rate", state["base_rate"]))  # older artifacts: every customer
         model.manifest_ = manifest
         return model
 

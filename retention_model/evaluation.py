@@ -9,7 +9,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from retention_model.baselines import BASELINES, predict_baseline
-from retention_model.churn import ChurnModel
+from retention_model.churn import BANDS, LAPSED, ChurnModel
 from retention_model.features import DAY
 from retention_model.metrics import churn_metrics, topk_metrics
 from retention_model.recommend import Recommender, TextEncoder, item_similarity, purchase_lines
@@ -30,22 +30,22 @@ def evaluate_churn(model: ChurnModel, tx: Transactions | Windows, cutoff: pd.Tim
     }
     for name in (b for b in BASELINES if b in model.baselines_):
         report["baselines"][name] = churn_metrics(y, predict_baseline(name, model.baselines_[name], X))
-    report["bands"] = band_report(model, p, y)
+    report["bands"] = band_report(model, X, p, y)
     best = max(report["baselines"].values(), key=lambda m: m["roc_auc"])
     report["margin_over_best_baseline"] = {"roc_auc": report["roc_auc"] - best["roc_auc"], "brier": report["brier"] - best["brier"]}
     predictions = [{"customer_id": c, "probability": float(pr), "label": int(lab)} for c, pr, lab in zip(X.index, p, y, strict=True)]
     return report, predictions
 
 
-def band_report(model: ChurnModel, p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Each risk band's share of customers and realised churn rate (is "high" really higher?)."""
-    bands = model.risk_band(p)
+def band_report(model: ChurnModel, X: pd.DataFrame, p: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Each band's share of customers and realised churn rate (is "high" really higher?), lapsed apart."""
+    bands = model.risk_bands(X, p)
     low, high = model.bands()
-    cuts = {"low": [0.0, low], "medium": [low, high], "high": [high, 1.0]}
+    cuts = {"low": [0.0, low], "medium": [low, high], "high": [high, 1.0], LAPSED: None}
     out: dict[str, Any] = {}
-    for band in ("low", "medium", "high"):
+    for band in BANDS:
         mask = bands == band
-        out[band] = {"probability": [round(c, 4) for c in cuts[band]], "customers": int(mask.sum()),
+        out[band] = {"probability": [round(c, 4) for c in cuts[band]] if cuts[band] else None, "customers": int(mask.sum()),
                      "share": float(mask.mean()) if len(y) else float("nan"),
                      "churn_rate": float(y[mask].mean()) if mask.any() else None}
     return out

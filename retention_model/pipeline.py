@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from common.artifacts import MANIFEST, hash_obj, read_manifest
 from common.db import unit_of_work
 from common.errors import InvalidInput
-from retention_model.churn import ChurnModel
+from retention_model.churn import BANDS, ChurnModel
 from retention_model.features import DAY, build_features, cutoff_boundary
 from retention_model.recommend import Recommender, TextEncoder
 from retention_model.scores import write_scores
@@ -74,7 +74,7 @@ def score_chunks(model: ChurnModel, feats: SqlFeatures, now: pd.Timestamp, progr
 def _score_frame(model: ChurnModel, X: pd.DataFrame, probability: np.ndarray, reasons: list[list[dict[str, Any]]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "customer_id": X.index.astype(str), "churn_probability": probability, "risk_band": model.risk_band(probability),
+            "customer_id": X.index.astype(str), "churn_probability": probability, "risk_band": model.risk_bands(X, probability),
             "expected_purchases": X["bg_expected_purchases"].to_numpy(), "expected_value": X["expected_value"].to_numpy(), "reasons": reasons,
         }
     )
@@ -108,7 +108,7 @@ def score_shop(factory: sessionmaker[Session], model: ChurnModel, now: datetime,
     scores = score_customers(model, tx, cutoff_boundary(now), progress)
     written = store_scores(factory, scores, model.model_id, now)
     bands = scores["risk_band"].value_counts().to_dict()
-    return {"scored": written, "customers": len(tx.customers or []), "bands": {b: int(bands.get(b, 0)) for b in ("low", "medium", "high")}, "model_id": model.model_id}
+    return {"scored": written, "customers": len(tx.customers or []), "bands": {b: int(bands.get(b, 0)) for b in BANDS}, "model_id": model.model_id}
 
 
 def _score_shop_in_engine(factory: sessionmaker[Session], model: ChurnModel, now: datetime, engine: str, progress: bool) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def _score_shop_in_engine(factory: sessionmaker[Session], model: ChurnModel, now
     if not isinstance(bind, Engine):
         raise InvalidInput("scoring in an engine needs a session factory bound to a database engine")
     feats = open_shop(bind, engine)
-    written, bands = 0, dict.fromkeys(("low", "medium", "high"), 0)
+    written, bands = 0, dict.fromkeys(BANDS, 0)
     try:
         for scores in score_chunks(model, feats, cutoff_boundary(now), progress):
             written += store_scores(factory, scores, model.model_id, now)

@@ -27,18 +27,18 @@ def demo_rules() -> list[OfferRuleSpec]:
         ),
         OfferRuleSpec(
             name="Refund recovery",
-            description="Medium or high risk shoppers asking for a refund or a return: free shipping next time.",
+            description="Medium or high risk and lapsed shoppers asking for a refund or a return: free shipping next time.",
             kind="free_shipping", value=Decimal("4.90"), validity_days=30,
-            eligibility=Eligibility(risk_bands=["medium", "high"], min_orders=1),
+            eligibility=Eligibility(risk_bands=["medium", "high", "lapsed"], min_orders=1),
             triggers=["get_refund", "return_order", "complaint"], priority=20,
             frequency_cap=FrequencyCap(max_offers=1, days=90), budget_count=300, budget_money=Decimal("1470"),
             active=True,
         ),
         OfferRuleSpec(
             name="Win back at goodbye",
-            description="At-risk shoppers saying goodbye: product recommendations only, no discount.",
+            description="At-risk and lapsed shoppers saying goodbye: product recommendations only, no discount.",
             kind="recommendations", validity_days=7,
-            eligibility=Eligibility(risk_bands=["medium", "high"]),
+            eligibility=Eligibility(risk_bands=["medium", "high", "lapsed"]),
             triggers=["goodbye_at_risk", "leaving"], priority=10, active=True,
         ),
     ]

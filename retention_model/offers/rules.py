@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Kind = Literal["percent", "fixed", "free_shipping", "recommendations"]
-RiskBand = Literal["low", "medium", "high"]
+RiskBand = Literal["low", "medium", "high", "lapsed"]  # lapsed: no order for longer than the churn horizon
 
 # What may prompt an offer: exactly the churn signals the dialogue emits (bot.dialogue.CHURN_SIGNALS;
 # tests/bot/test_policy.py keeps the two in step, so a rule can never wait for a trigger that never fires).

@@ -70,7 +70,7 @@ class SimulationResult:
 
 def _trigger(rng: random.Random, shopper: ShopperContext, mix: dict[str, float]) -> str:
     topic = rng.choices(list(mix), weights=list(mix.values()))[0]
-    if topic == "goodbye" and shopper.risk_band in ("medium", "high"):
+    if topic == "goodbye" and shopper.risk_band in ("medium", "high", "lapsed"):
         return "goodbye_at_risk"
     return topic
 

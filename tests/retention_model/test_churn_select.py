@@ -67,7 +67,21 @@ def test_bands_follow_the_shops_churn_rate_and_the_report_shows_each_bands_reali
     assert list(m.risk_band(np.array([0.1, 0.2, 0.3]))) == ["low", "medium", "high"]
     assert ChurnModel(band_thresholds=(0.3, 0.6)).bands() == (0.3, 0.6)
     p, y = np.array([0.05, 0.1, 0.2, 0.22, 0.5, 0.9]), np.array([0, 0, 1, 0, 1, 1])
-    report = band_report(m, p, y)
-    assert [report[b]["customers"] for b in ("low", "medium", "high")] == [2, 2, 2]
+    X = pd.DataFrame({"recency_days": [10.0] * 6, "ipi_median": [30.0] * 6})
+    report = band_report(m, X, p, y)
+    assert [report[b]["customers"] for b in ("low", "medium", "high", "lapsed")] == [2, 2, 2, 0]
     assert (report["low"]["churn_rate"], report["medium"]["churn_rate"], report["high"]["churn_rate"]) == (0.0, 0.5, 1.0)
     assert sum(report[b]["share"] for b in report) == pytest.approx(1.0)
+
+
+def test_lapsed_customers_are_a_state_of_their_own_and_bands_cut_the_active_ones():
+    from retention_model.churn import lapsed_mask
+
+    X = pd.DataFrame({"recency_days": [10.0, 100.0, 100.0, 400.0, 80.0], "ipi_median": [30.0, np.nan, 60.0, 250.0, np.nan]})
+    # 100 days without an order: lapsed for a one-time buyer, not for someone who buys every 60 days;
+    # 400 days is lapsed even for a 250-day rhythm only when past twice it (it is not: 500 > 400)
+    assert lapsed_mask(X, 90).tolist() == [False, True, False, False, False]
+    m = ChurnModel(horizon_days=90)
+    m.base_rate_, m.active_base_rate_ = 0.7, 0.3  # most lapse; the active churn far less
+    assert m.bands() == pytest.approx((0.225, 0.375))
+    assert m.risk_bands(X, np.array([0.1, 0.99, 0.3, 0.5, 0.2])).tolist() == ["low", "lapsed", "medium", "high", "low"]

@@ -38,7 +38,7 @@ def test_train_and_score_shop_then_skip_when_unchanged(sessions: sessionmaker[Se
     with sessions() as s:
         risk = get_risk(s, "00000", now, max_age_hours=36)
         assert risk is not None and not risk.stale and risk.model_id == first["churn"]["id"]
-        assert 0 < risk.probability < 1 and risk.band in {"low", "medium", "high"} and risk.expected_purchases >= 0
+        assert 0 < risk.probability < 1 and risk.band in {"low", "medium", "high", "lapsed"} and risk.expected_purchases >= 0
         assert get_risk(s, "never", now, 36) is None
     second = train_and_score_shop(sessions, tmp_path / "models", horizon_days=60, now=now, text_model=None)
     assert not second["retrained"] and second["churn"]["id"] == first["churn"]["id"]
