@@ -60,16 +60,27 @@ def letters_of(text: str) -> int:
 
 
 def decide(ranked: Sequence[tuple[str, float]], letters: int, min_confidence: float,
-           min_letters: int, min_margin: float = 0.0) -> LanguageGuess:
+           min_letters: int, min_margin: float = 0.0, spoken: Iterable[str] = (),
+           foreign_margin: float = 1.0) -> LanguageGuess:
     """The rule shared by every backend: a language only with enough letters, a confidence of at
     least `min_confidence` and a lead of `min_margin` over the runner-up (Spanish and Portuguese,
-    Danish and Swedish share many short messages: a near tie is unknown, not a coin toss)."""
+    Danish and Swedish share many short messages: a near tie is unknown, not a coin toss).
+
+    A near tie of two languages outside `spoken` ("mi pedido no ha llegado": Spanish 0.62, Portuguese
+    0.34) still names the likelier one when it leads every spoken language by `foreign_margin`: which
+    foreign language is a coin toss, that the shopper does not write a spoken one is not."""
     if letters < min_letters or not ranked:
         return LanguageGuess(None, 0.0)
     code, confidence = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if confidence < min_confidence or confidence - runner_up < min_margin:
+    if confidence < min_confidence:
         return LanguageGuess(None, round(float(confidence), 4))
+    if confidence - runner_up < min_margin:
+        speaks = set(spoken)
+        best_spoken = max((c for lang, c in ranked if lang in speaks), default=0.0)
+        both_foreign = bool(speaks) and len(ranked) > 1 and not {code, ranked[1][0]} & speaks
+        if not (both_foreign and confidence - best_spoken >= foreign_margin):
+            return LanguageGuess(None, round(float(confidence), 4))
     return LanguageGuess(code, round(float(confidence), 4))
 
 
@@ -124,7 +135,7 @@ class LanguageDetector:
         """From the `language` section of `common.settings.Settings` (or anything with its fields)."""
         return cls(spoken=settings.spoken, candidates=settings.candidates, min_confidence=settings.min_confidence,
                    min_letters=settings.min_letters, min_margin=settings.min_margin, low_accuracy=settings.low_accuracy,
-                   foreign_margin=getattr(settings, "foreign_margin", DEFAULT_FOREIGN_MARGIN))
+                   foreign_margin=settings.foreign_margin)
 
     def ranked(self, text: str) -> list[tuple[str, float]]:
         """(code, confidence) of every candidate language, most likely first; confidences sum to 1."""
@@ -136,15 +147,8 @@ class LanguageDetector:
         letters = letters_of(text)
         if letters < self.min_letters:  # skip the model: nothing it could say would be used
             return LanguageGuess(None, 0.0)
-        ranked = self.ranked(text)
-        guess = decide(ranked, letters, self.min_confidence, self.min_letters, self.min_margin)
-        if guess.code is None and len(ranked) > 1 and not {ranked[0][0], ranked[1][0]} & set(self.spoken):
-            # "mi pedido no ha llegado": Spanish 0.62, Portuguese 0.34. Which of two foreign languages is
-            # a near tie, but that it is foreign is not: the lead that counts is over the spoken ones.
-            spoken = max((c for code, c in ranked if code in self.spoken), default=0.0)
-            if ranked[0][1] >= self.min_confidence and ranked[0][1] - spoken >= self.foreign_margin:
-                return LanguageGuess(ranked[0][0], round(float(ranked[0][1]), 4))
-        return guess
+        return decide(self.ranked(text), letters, self.min_confidence, self.min_letters, self.min_margin,
+                      self.spoken, self.foreign_margin)
 
     def is_unsupported(self, guess: LanguageGuess) -> bool:
         """True when the message is confidently in a language the NLU was not trained on."""
