@@ -23,8 +23,9 @@ NAMES.update({"deutschland": "DE", "österreich": "AT", "belgië": "BE", "belgiq
               "danmark": "DK", "norge": "NO", "polska": "PL", "suomi": "FI", "éire": "IE"})
 FOUR_DIGITS = frozenset({"AT", "BE", "CH", "DK", "LU", "NO"})
 FIVE_DIGITS = frozenset({"DE", "FR", "IT", "ES", "FI", "US"})
-# Large cities of the countries above, as shoppers write them: when an address names no country and its postal
-# code cannot be in the shopper's own ("Hauptstraße 5, 10115 Berlin" from a Dutch account), the city decides.
+# Large cities of the countries above, as shoppers write them: when an address names no country, a large city
+# whose country's postal codes look like the one given decides ("Hauptstraße 5, 10115 Berlin" from a Spanish
+# account is in Germany). Names a town elsewhere shares are left out (Bergen is also in the Netherlands).
 CITIES = {
     "DE": "berlin hamburg münchen munich muenchen köln koeln cologne frankfurt stuttgart düsseldorf duesseldorf leipzig dortmund "
           "essen bremen dresden hannover nürnberg nuernberg duisburg bochum wuppertal bielefeld bonn münster mannheim karlsruhe "
@@ -46,7 +47,7 @@ CITIES = {
     "CZ": "praha prague brno ostrava plzeň plzen",
     "SE": "stockholm göteborg gothenburg malmö malmo uppsala västerås örebro linköping",
     "DK": "københavn kobenhavn copenhagen aarhus århus odense aalborg",
-    "NO": "oslo bergen trondheim stavanger",
+    "NO": "oslo trondheim stavanger",
     "FI": "helsinki espoo tampere vantaa oulu turku",
     "IE": "dublin cork galway limerick",
 }
@@ -92,14 +93,14 @@ def postal_countries(postal: str) -> frozenset[str]:
 
 
 def resolve_country(postal: str, city: str, default_country: str | None) -> str | None:
-    """The country of an address that names none: the shopper's when the postal code fits it, else the
-    city's (a large city in a country whose codes look like this one), else the only country it fits."""
+    """The country of an address that names none: a large city's when its country's codes look like this
+    one, else the shopper's when the code fits it, else the only country it fits."""
     fits = postal_countries(postal)
-    if default_country in fits:
-        return default_country
     named = CITY_COUNTRY.get(city.strip().lower())
     if named in fits:
         return named
+    if default_country in fits:
+        return default_country
     if len(fits) == 1:
         return next(iter(fits))
     return None

@@ -11,6 +11,8 @@ from bot.address import parse_address, postal_countries, resolve_country
     ("Hauptstrasse 5, 10115 Berlin", "NL", "DE"),        # a Dutch account, a German address: the city decides
     ("Hauptstrasse 5, 10115 Berlin", "DE", "DE"),
     ("Rue de Rivoli 1, 75001 Paris", "NL", "FR"),
+    ("Hauptstrasse 5, 10115 Berlin", "ES", "DE"),        # Spanish codes have five digits too: the city decides
+    ("Dorpsstraat 3, 1861 Bergen", "NL", "NL"),          # the Dutch Bergen, not the Norwegian one
     ("Bahnhofstraße 1, 53545 Linz", "DE", "DE"),          # Linz am Rhein: an Austrian Linz would have four digits
     ("Stephansplatz 1, 1010 Wien", "DE", "AT"),          # four digits cannot be German
     ("Damrak 1, 1012 LG Amsterdam", "BE", "NL"),         # only the Netherlands writes codes like 1012 LG
