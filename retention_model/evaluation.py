@@ -41,11 +41,12 @@ def band_report(model: ChurnModel, X: pd.DataFrame, p: np.ndarray, y: np.ndarray
     """Each band's share of customers and realised churn rate (is "high" really higher?), lapsed apart."""
     bands = model.risk_bands(X, p)
     low, high = model.bands()
-    cuts = {"low": [0.0, low], "medium": [low, high], "high": [high, 1.0], LAPSED: None}
+    cuts: dict[str, list[float] | None] = {"low": [0.0, low], "medium": [low, high], "high": [high, 1.0], LAPSED: None}
     out: dict[str, Any] = {}
     for band in BANDS:
         mask = bands == band
-        out[band] = {"probability": [round(c, 4) for c in cuts[band]] if cuts[band] else None, "customers": int(mask.sum()),
+        edges = cuts[band]
+        out[band] = {"probability": [round(c, 4) for c in edges] if edges else None, "customers": int(mask.sum()),
                      "share": float(mask.mean()) if len(y) else float("nan"),
                      "churn_rate": float(y[mask].mean()) if mask.any() else None}
     return out

@@ -168,7 +168,7 @@ def _new_shopper(rng: random.Random, catalog: Catalog) -> _Shopper:
 
 def _acquired(rng: random.Random, latest: float) -> float:
     """A first-order day in [0, latest), more of them recent: a growing shop gains more customers each month."""
-    return latest * rng.random() ** 0.6
+    return latest * float(rng.random() ** 0.6)
 
 
 def _plan_days(rng: random.Random, segment: str, start: datetime) -> list[float]:
