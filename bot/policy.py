@@ -45,6 +45,8 @@ CONFIRMATIONS = {
 FREE_TEXT_FORMS = {"ask_address": "address_given", "ask_return_reason": "return_reason_given"}
 STRONG_CONFIDENCE = 0.85
 DIGRESSION_CONFIDENCE = 0.6
+# A statement of leaving whose complaint reading has at least this probability is handled as a complaint.
+GRIEVANCE_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
     action = INTENT_ACTIONS.get(parse.intent, "fallback")
     if action in ("track_order", "return_order") and asks_return_status(parse):
         action = "refund_status"  # "what is the status of my return" tracks the return, not the parcel
+    if action == "leave_shop" and dict(parse.ranking).get("complaint", 0.0) >= GRIEVANCE_SHARE:
+        action = "complaint"  # "third late delivery, I'm done with you": a person puts the grievance right first
     confident = parse.confidence >= STRONG_CONFIDENCE
     form = state.form
     if not form:
@@ -109,6 +113,8 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision(action, order_id)  # the conversation moves on; the form is dropped
     if action in ORDER_FLOWS.values() and action not in READ_ONLY and parse.confidence >= STRONG_CONFIDENCE:
         if action == flow_of(form) and not order_id:
+            if form in FREE_TEXT_FORMS and not _restates(parse, action):
+                return Decision(FREE_TEXT_FORMS[form], slot_order)  # "it is too small" reads as a return: it is the reason
             return Decision("resume", slot_order)  # "I want to return it" again: just ask the open question
         return Decision(action, order_id)  # a new change request replaces the open one
     asks = _question_like(parse) and (form in FREE_TEXT_FORMS or parse.intent != OUT_OF_SCOPE or parse.text.rstrip().endswith("?"))
@@ -153,6 +159,17 @@ FLOW_VERBS = {"cancel": "cancel_order", "return": "return_order", "track": "trac
 
 def _words(parse: Parse) -> list[str]:
     return [w.strip(",.!?") for w in parse.text.lower().split()]
+
+
+# Words that name a flow's request itself: a message in its free-text form without them is the value asked for.
+REQUEST_WORDS = {"return_order": RETURN_WORDS, "change_address": frozenset("address change update".split())}
+REASON_MARKERS = frozenset("because since cause coz cuz as".split())
+
+
+def _restates(parse: Parse, flow: str) -> bool:
+    """"I want to return it" restates the open request; "it is too small" or "return it because it's too small" answers it."""
+    words = set(_words(parse))
+    return bool(REQUEST_WORDS.get(flow, frozenset()) & words) and not REASON_MARKERS & words
 
 
 # Words that may follow a yes and keep it a plain yes ("yes please", "ok go ahead", "sure, do it").

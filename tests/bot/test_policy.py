@@ -69,6 +69,32 @@ def test_a_complaint_while_asked_for_the_return_reason_is_the_reason():
     assert _at("ask_return_reason", "the colour looks different from the photos", "complaint") == "return_reason_given"
 
 
+@pytest.mark.parametrize(("form", "text", "intent", "expected"), [
+    ("ask_return_reason", "it is too small", "return_order", "return_reason_given"),
+    ("ask_return_reason", "I want to return it because it's too small", "return_order", "return_reason_given"),
+    ("ask_return_reason", "I want to return it", "return_order", "resume"),
+    ("ask_address", "Hauptstrasse 5, 10115 Berlin", "change_shipping_address", "address_given"),
+    ("ask_address", "I want to change my address", "change_shipping_address", "resume"),
+])
+def test_a_free_text_form_takes_a_same_flow_message_as_its_value_unless_it_restates_the_request(form, text, intent, expected):
+    assert _at(form, text, intent, 0.9) == expected
+
+
+def _leaving(complaint_share: float) -> str:
+    from bot.nlu.types import Parse
+    from bot.policy import decide
+    from bot.state import ConversationState
+
+    parse = Parse("third late delivery, I'm done with you", "leave_shop", 1 - complaint_share,
+                  ranking=[("leave_shop", 1 - complaint_share), ("complaint", complaint_share)])
+    return decide(parse, ConversationState("c", "C1")).action
+
+
+def test_leaving_over_a_grievance_is_handled_as_a_complaint_and_plain_leaving_is_not():
+    assert _leaving(0.3) == "complaint"
+    assert _leaving(0.01) == "leave_shop"
+
+
 @pytest.mark.parametrize("text", ["actually nevermind, keep them", "no", "nah forget it"])
 def test_a_no_at_a_confirmation_keeps_everything_whatever_the_confidence(text):
     assert _at("confirm_return", text, "deny", 0.7) == "keep"
