@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot import events as ev
 from bot.actions import TALK_TO_PERSON, Outcome, action
 from bot.events import Event
-from bot.order_refs import product_words
+from bot.order_refs import product_words, resolve
 from bot.policy import KNOWLEDGE_INTENTS, Decision
 from bot.responses import Reply, button
 
@@ -159,9 +159,16 @@ def _latest(dm: DialogueManager, state: ConversationState, statuses: tuple[str, 
     return next((o for o in dm.shop.list_orders(state.customer_id, limit=10) if o.status in statuses), None)
 
 
-def _about(dm: DialogueManager, d: Decision, state: ConversationState, statuses: tuple[str, ...]) -> OrderView | None:
+def _about(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse,
+           statuses: tuple[str, ...]) -> OrderView | None:
+    """The order a message is about: its id, else one it names ("the mug arrived broken"), else the latest fitting one."""
     if d.order_id and state.customer_id:
         return dm.shop.get_order(state.customer_id, d.order_id)
+    if state.customer_id:
+        orders = [o for o in dm.shop.list_orders(state.customer_id, limit=10) if o.status in statuses]
+        named = resolve(parse.text, orders, None, state.slots.get("order_id"), parse.entity_values("date"))
+        if named:
+            return named[0]
     return _latest(dm, state, statuses)
 
 
@@ -182,7 +189,7 @@ def arrival(dm: DialogueManager, d: Decision, state: ConversationState, parse: P
 
     current = state.slots.get("order_id")
     mine = dm.shop.get_order(state.customer_id, current) if current and state.customer_id else None
-    order = mine or _about(dm, d, state, ("shipped",))  # the order being talked about, else the one on its way
+    order = mine or _about(dm, d, state, parse, ("shipped",))  # the order being talked about, else the one on its way
     if order is not None and order.status == "shipped":
         return Outcome().say("arrival_shipped", **order_values(order))
     if order is not None:
@@ -195,7 +202,7 @@ def parcel_missing(dm: DialogueManager, d: Decision, state: ConversationState, p
     """"It says delivered but nothing came": the lost-parcel steps for their order, a person offered."""
     from bot.dialogue import order_values
 
-    order = _about(dm, d, state, ("delivered",))
+    order = _about(dm, d, state, parse, ("delivered",))
     if order is not None and order.status == "delivered":
         return _with_article(dm, parse, Outcome().say("parcel_missing", buttons=[TALK_TO_PERSON], **order_values(order)))
     return knowledge_answer(dm, parse, "parcel_missing_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
@@ -206,7 +213,7 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
     """"It arrived broken": the damaged-item steps for their order, with a return or a person offered."""
     from bot.dialogue import order_values
 
-    order = _about(dm, d, state, ("delivered",))
+    order = _about(dm, d, state, parse, ("delivered",))
     if order is not None and order.status == "delivered":
         late = dm.shop.why_not(order, "return")
         if late is not None:  # outside the return window: never offer a return the shop will refuse

@@ -326,6 +326,15 @@ def test_a_damaged_item_is_offered_a_return_only_inside_the_return_window(days_a
     assert ("can't register a return" in reply) is not offers_return
 
 
+def test_a_damaged_item_named_by_product_is_about_the_order_holding_it_not_the_latest():
+    TABLE["the mug arrived broken"] = ("item_damaged", {})
+    shop = FakeShop([order("1000000005", "delivered", 5, product="Wool Socks"),
+                     order("1000000003", "delivered", 20, product="Stoneware Coffee Mug")])
+    c = Conversation(shop)
+    reply = c.say("the mug arrived broken")[0]
+    assert "1000000003" in reply and "1000000005" not in reply
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 
