@@ -111,6 +111,7 @@ def test_the_next_shopper_on_this_browser_never_continues_the_conversation(serve
     context = browser.new_context()
     page = context.new_page()
     page.goto(server + "/")
+    page.wait_for_selector("button[data-customer]")  # the demo page lists its customers once they are fetched
     first, second = page.eval_on_selector_all("button[data-customer]", "bs => bs.map(b => b.dataset.customer)")[:2]
     page.click(f"button[data-customer='{first}']")
     page.wait_for_selector("text=Signed in as")
