@@ -50,6 +50,9 @@ class Dialect:
     scratch: str  # how a scratch table is created: DuckDB's temp tables are invisible to its other cursors
     bucket: str  # format string with {col} and {k}: a stable, non-negative bucket number in [0, k) of a customer id
     analyze: str  # statement that gives the planner a scratch table's statistics ("" where it needs none)
+    # Index over a scratch table's bucket column, or "" where buckets are read by scanning the lines: PostgreSQL's
+    # lines are often a view over the shop's orders and lines, which a filter per bucket would join again each time.
+    bucket_index: str = ""
 
     def bucket_of(self, col: str, buckets: int) -> str:
         """The bucket of `col`; a constant when there is one bucket (the common, small-shop case)."""
@@ -59,7 +62,8 @@ class Dialect:
 DIALECTS = {
     "duckdb": Dialect("duckdb", "epoch_us({})", "customer_id", "CREATE TABLE", "CAST(hash({col}) % {k} AS INTEGER)", ""),
     "postgresql": Dialect("postgresql", "CAST(EXTRACT(EPOCH FROM {}) * 1000000 AS BIGINT)", 'customer_id COLLATE "C"', "CREATE TEMP TABLE",
-                          "CAST(MOD(CAST(hashtext({col}) AS BIGINT) + 2147483648, {k}) AS INTEGER)", "ANALYZE {}"),
+                          "CAST(MOD(CAST(hashtext({col}) AS BIGINT) + 2147483648, {k}) AS INTEGER)", "ANALYZE {}",
+                          "CREATE INDEX ON {} USING brin (bucket)"),
 }
 # Lines per bucket of customers: the feature query's window functions, percentiles and distinct counts hold a
 # bucket in memory, not the shop (a bucket of 5M lines ran in 2 GB of DuckDB memory; 50M at once did not).
@@ -309,13 +313,20 @@ class SqlFeatures:
         self.source, self.max_customers, self.chunk_rows, self.random_state = source, max_customers, chunk_rows, random_state
         tag = uuid.uuid4().hex[:10]
         self.orders_table, self.feature_table, self.sticky_table = f"kc_orders_{tag}", f"kc_features_{tag}", f"kc_sticky_{tag}"
+        self.bucketed_lines: str | None = None
         lo, hi, count = runner.row(f"SELECT MIN(at_us), MAX(at_us), COUNT(*) FROM {lines}")
         if not count:
             raise InvalidInput(f"{source or 'transactions'}: no transactions")
         self.start, self.end, self.n_lines = from_us(lo), from_us(hi), int(count)
         self.buckets = max(1, -(-self.n_lines // max(1, bucket_lines)))
         bucket = runner.dialect.bucket_of("customer_id", self.buckets)
-        runner.execute(f"{runner.dialect.scratch} {self.orders_table} AS SELECT o.*, {bucket} AS bucket FROM ({ORDERS_SQL.format(lines=lines)}) o")
+        if self.buckets > 1 and runner.dialect.bucket_index:
+            self._bucket_lines(bucket, tag)
+        sorted_ = " ORDER BY bucket" if self.bucketed_lines else ""
+        runner.execute(f"{runner.dialect.scratch} {self.orders_table} AS SELECT o.*, {bucket} AS bucket "
+                       f"FROM ({ORDERS_SQL.format(lines=self.bucketed_lines or lines)}) o{sorted_}")
+        if self.bucketed_lines:
+            runner.execute(runner.dialect.bucket_index.format(self.orders_table))
         self._analyze(self.orders_table)
         self.has_categories = bool(products) and int(runner.row(f"SELECT COUNT(*) FROM {products}")[0]) > 0
         self._labels: dict[tuple[pd.Timestamp, int], pd.Series] = {}
@@ -323,14 +334,24 @@ class SqlFeatures:
         self._value: CustomerValueModel | None = None
         self._n = 0
 
+    def _bucket_lines(self, bucket: str, tag: str) -> None:
+        """The lines copied once, sorted by bucket and indexed, so that each bucket reads its own pages only."""
+        self.bucketed_lines = f"kc_lines_{tag}"
+        log.info("copying %d lines into %d buckets of customers", self.n_lines, self.buckets)
+        self.runner.execute(f"{self.runner.dialect.scratch} {self.bucketed_lines} AS "
+                            f"SELECT l.*, {bucket} AS bucket FROM {self.lines} l ORDER BY bucket")
+        self.runner.execute(self.runner.dialect.bucket_index.format(self.bucketed_lines))
+        self._analyze(self.bucketed_lines)
+
     def fingerprint(self) -> str:
         """A hash of the lines' count, money and time span: cheap in the engine, changes when the data does."""
         row = self.runner.row(f"SELECT COUNT(*), COUNT(DISTINCT customer_id), SUM(amount), SUM(quantity), MIN(at_us), MAX(at_us) FROM {self.lines}")
         return hashlib.sha256(repr(tuple(float(v) if v is not None else None for v in row)).encode()).hexdigest()
 
     def close(self) -> None:
-        for table in (self.feature_table, self.sticky_table, self.orders_table):
-            self.runner.execute(f"DROP TABLE IF EXISTS {table}")
+        for table in (self.feature_table, self.sticky_table, self.orders_table, self.bucketed_lines):
+            if table:
+                self.runner.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _analyze(self, table: str) -> None:
         """Statistics for a scratch table: without them PostgreSQL guesses one row and plans nested loops."""
@@ -341,8 +362,11 @@ class SqlFeatures:
         """The orders and lines of the customers in bucket k (everything when there is one bucket)."""
         if self.buckets == 1:
             return self.orders_table, self.lines
-        mine = f"{self.runner.dialect.bucket_of('customer_id', self.buckets)} = {k}"
-        return f"(SELECT * FROM {self.orders_table} WHERE bucket = {k}) AS bo", f"(SELECT * FROM {self.lines} WHERE {mine}) AS bl"
+        if self.bucketed_lines:
+            lines = f"(SELECT * FROM {self.bucketed_lines} WHERE bucket = {k}) AS bl"
+        else:
+            lines = f"(SELECT * FROM {self.lines} WHERE {self.runner.dialect.bucket_of('customer_id', self.buckets)} = {k}) AS bl"
+        return f"(SELECT * FROM {self.orders_table} WHERE bucket = {k}) AS bo", lines
 
     def _by_bucket(self, table: str, query: Callable[[str, str], str], what: str) -> None:
         """`table` filled with `query(orders, lines)` run on one bucket of customers after another."""

@@ -202,6 +202,7 @@ def test_postgres_lines_match_pandas(csv_file: Path, buckets: int) -> None:
         feats = SqlFeatures(runner, f'"{schema}".lines', chunk_rows=50, bucket_lines=-(-len(lines) // buckets))
         try:
             assert feats.buckets == buckets
+            assert (feats.bucketed_lines is not None) == (buckets > 1)  # copied once, sorted by bucket, not re-read per bucket
             for cutoff in CUTOFFS:
                 assert_same(build_features(tx, cutoff, 60), feats.features(cutoff, 60))
         finally:
