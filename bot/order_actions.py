@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.actions import Outcome, action, yes_no
 from bot.address import ParsedAddress, parse_address, street_line
 from bot.order_refs import lines_named, resolve, words
-from bot.policy import Decision, asks_return_status
+from bot.policy import REASON_MARKERS, Decision, asks_return_status
 from bot.responses import Reply
 from common.errors import Conflict, NotFound
 from shop.backend import RETURN_WINDOW_DAYS, OrderView
@@ -156,11 +156,19 @@ def return_order(dm: DialogueManager, d: Decision, state: ConversationState, par
     chosen = lines_named(order, parse.text) if len(order.lines) > 1 else []
     items = ", ".join(order.lines[i].product_name for i in chosen) if chosen else order.describe_items()
     slots = {"order_id": order.id, "product_ids": [order.lines[i].product_id for i in chosen], "items_text": items}
-    reason = state.slots.get("reason") if (state.form or "").startswith("choose_order:") else None
-    if reason:  # given while choosing the order: straight to the confirmation
+    reason = state.slots.get("reason") if (state.form or "").startswith("choose_order:") else stated_reason(parse.text)
+    if reason:  # given with the request or while choosing the order: straight to the confirmation
         return Outcome(replies=[Reply("confirm_return", {"order_id": order.id, "items": items, "reason": reason},
                                       buttons=yes_no())]).form("confirm_return", **slots, reason=reason)
     return Outcome().say("ask_return_reason", **{**_values(order), "items": items}).form("ask_return_reason", **slots)
+
+
+def stated_reason(text: str) -> str | None:
+    """The reason given with the request itself: "return order 1042 because it's too small" -> "it's too small"."""
+    ws = text.split()
+    at = next((i for i, w in enumerate(ws) if w.lower().strip(",.;:-") in REASON_MARKERS), None)
+    rest = " ".join(ws[at + 1:])[:300] if at is not None else ""
+    return rest if rest and plausible_reason(rest) else None
 
 
 def plausible_reason(text: str) -> bool:

@@ -138,6 +138,7 @@ STATUS_WORDS = frozenset("status progress update happened happening received arr
 def asks_return_status(parse: Parse) -> bool:
     """"What's the status of my return?", "where is my refund?" — not "how do I return something"."""
     ws = [w.strip(",.!?'") for w in parse.text.lower().replace("'s ", " is ").split()]
+    ws = ws[:next((i for i, w in enumerate(ws) if w in REASON_MARKERS), len(ws))]  # "...because it arrived damaged" is no status
     if not RETURN_WORDS & set(ws):
         return False
     return bool(STATUS_WORDS & set(ws)) or any(ws[i:i + 3] in (["where", "is", "my"], ["where", "are", "my"])
@@ -161,9 +162,9 @@ def _words(parse: Parse) -> list[str]:
     return [w.strip(",.!?") for w in parse.text.lower().split()]
 
 
+REASON_MARKERS = frozenset("because since cause coz cuz bc".split())
 # Words that name a flow's request itself: a message in its free-text form without them is the value asked for.
 REQUEST_WORDS = {"return_order": RETURN_WORDS, "change_address": frozenset("address change update".split())}
-REASON_MARKERS = frozenset("because since cause coz cuz as".split())
 
 
 def _restates(parse: Parse, flow: str) -> bool:

@@ -99,7 +99,7 @@ BUTTONS: dict[str, dict[str, str]] = {
     "talk_to_person": {"title": "Talk to a person", "payload": "I want to talk to a person"},
     "yes": {"title": "Yes", "payload": "yes"},
     "no": {"title": "No", "payload": "no"},
-    "start_return": {"title": "Start a return", "payload": "I want to return order {order_id}"},
+    "start_return": {"title": "Start a return", "payload": "I want to return order {order_id} because it arrived damaged"},
     "back_to_bot": {"title": "Continue with the bot", "payload": "/back_to_bot"},
 }
 

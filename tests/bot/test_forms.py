@@ -94,6 +94,15 @@ def test_one_item_of_an_order_can_be_returned(shop):
     assert shop.calls == [("return", "1000000001")]
 
 
+def test_a_reason_given_with_the_request_goes_straight_to_the_confirmation(shop):
+    TABLE["return order 1000000001 because it is too small"] = ("return_order", {"order_id": "1000000001"})
+    c = Conversation(shop)
+    confirm = c.say("return order 1000000001 because it is too small")[0]
+    assert "1000000001" in confirm and "it is too small" in confirm and shop.calls == []
+    c.say("yes")
+    assert shop.calls == [("return", "1000000001")]
+
+
 def test_a_question_is_not_taken_as_a_return_reason(shop):
     c = Conversation(shop)
     c.say("I want to return something")

@@ -125,3 +125,13 @@ def test_yes_with_a_change_verb_outside_a_form_is_that_request():
     assert decide(Parse("yes cancel it", "deny", 0.9), state).action == "cancel_order"
     assert decide(Parse("ok, return it then", "affirm", 0.9), state).action == "return_order"
     assert decide(Parse("no don't cancel", "deny", 0.9), state).action == "deny_no_context"
+
+
+def test_a_return_request_whose_reason_says_arrived_is_not_a_return_status_question():
+    from bot.nlu.types import Parse
+    from bot.policy import decide
+    from bot.state import ConversationState
+
+    state = ConversationState("c", "C1")
+    assert decide(Parse("I want to return it because it arrived damaged", "return_order", 0.99), state).action == "return_order"
+    assert decide(Parse("has my return arrived?", "return_order", 0.99), state).action == "refund_status"
