@@ -125,10 +125,17 @@ def search_products(dm: DialogueManager, d: Decision, state: ConversationState, 
     if products:
         return Outcome(replies=[Reply("products_found", cards=[product_card(p) for p in products])])
     answered = knowledge_answer(dm, parse) if named else None
-    if answered is not None:
-        return answered
+    if answered is not None and _speaks_of(answered, " ".join(named)):
+        return answered  # "gift wrapping" is a service the help centre describes, not a product
     wanted = " ".join(named) or " ".join(sorted(product_words(parse.text) - {"sell", "have", "you", "any"}))
     return Outcome().say("products_none", wanted=wanted) if wanted else Outcome().say("products_none_generic")
+
+
+def _speaks_of(answered: Outcome, named: str) -> bool:
+    """Whether the cited passage names what the shopper asked about (not merely a nearby topic)."""
+    reply = answered.replies[0]
+    said = product_words(" ".join([str(reply.values.get("answer", ""))] + [str(s.get("title", "")) for s in reply.sources]))
+    return bool(product_words(named) & said)
 
 
 @action("recommend")

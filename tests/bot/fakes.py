@@ -116,4 +116,6 @@ class FakeKnowledge:
     def answer(self, query: str) -> FakeAnswer | None:
         if "return" in query.lower():
             return FakeAnswer("You can return items within 30 days of delivery.", "Returns", "https://help.example/returns", "returns", 0.8)
+        if "gift" in query.lower():
+            return FakeAnswer("Gift wrapping costs 3 euros an order.", "Gift wrapping", "https://help.example/gifts", "gifts", 0.8)
         return None
