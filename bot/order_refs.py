@@ -31,7 +31,9 @@ PARTS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 2
          "end": (21, 31)}
 FUNCTION_WORDS = frozenset("""a an the my me i it its this that one ones order orders from of in on at with and or to for was were
 is are be been my mine please pls no not yes actually wait sorry i'd i'm want would like return cancel change track which
-item items thing things product products bought ordered buy got some something""".split())
+item items thing things product products bought ordered buy got some something
+can could will shall should may might must do does did how what when where why who you your our we us have has had get
+address delivery parcel package status""".split())  # "can I change the address?" names no watering can
 
 
 def words(text: str) -> list[str]:

@@ -53,3 +53,18 @@ def test_positions_qualify_an_order_and_it_means_the_order_under_discussion(text
     orders = [order("1000000003", "paid", 1), order("1000000002", "shipped", 5), order("1000000001", "delivered", 30)]
     found = resolve(text, orders, None, current)
     assert [o.id for o in found] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("can I change the address?", None),             # "can" is a verb, not the watering can
+    ("what do you have on my delivery", None),
+    ("the watering can arrived bent", "1000000001"),  # the product, named
+])
+def test_request_words_never_name_a_product(text, expected):
+    from bot.order_refs import resolve
+    from tests.bot.fakes import order
+
+    orders = [order("1000000002", "shipped", 5, product="Yellow Organic Cotton T-Shirt"),
+              order("1000000001", "delivered", 30, product="Galvanised Steel Watering Can")]
+    found = resolve(text, orders, None)
+    assert [o.id for o in found] == ([expected] if expected else [])
