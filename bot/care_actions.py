@@ -212,6 +212,8 @@ def parcel_missing(dm: DialogueManager, d: Decision, state: ConversationState, p
     order = _about(dm, d, state, parse, ("delivered",))
     if order is not None and order.status == "delivered":
         return _with_article(dm, parse, Outcome().say("parcel_missing", buttons=[TALK_TO_PERSON], **order_values(order)))
+    if _about(dm, d, state, parse, ("shipped", "paid", "placed")) is not None:
+        return arrival(dm, d, state, parse)  # "my order never came" while it is still on its way: where it is
     return knowledge_answer(dm, parse, "parcel_missing_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
 
 

@@ -117,10 +117,11 @@ class DialogueManager:
                     and (self._parses_as_address(state, text) or street_line(text)):
                 decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
             elif not state.form and state.customer_id and decision.action in ADDRESS_MISREADS \
-                    and state.last_intent != "change_shipping_address" and self._parses_as_address(state, text):
-                # a bare new address: offer to change an order's (not right after an address change that
-                # failed, e.g. for an order that is not theirs: that order is the one they meant)
-                decision = Decision("change_address", order_id)
+                    and self._parses_as_address(state, text):
+                # a bare new address: offer to change an order's; right after an address change that failed
+                # (shipped, not theirs), that order is the one they meant: say again why not, never pick another
+                failed = state.last_intent == "change_shipping_address"
+                decision = Decision("change_address", order_id or (state.last_order_id if failed else None))
             if decision.action == "affirm_no_context" and state.person_asked:
                 decision = Decision("handoff")
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):

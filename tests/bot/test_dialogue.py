@@ -329,6 +329,13 @@ def test_a_damaged_item_is_offered_a_return_only_inside_the_return_window(days_a
     assert ("can't register a return" in reply) is not offers_return
 
 
+def test_a_parcel_that_never_came_while_still_on_its_way_gets_where_it_is():
+    TABLE["my order never came"] = ("parcel_missing", {})
+    c = Conversation(FakeShop([order("1000000004", "shipped", 2)]))
+    reply = c.say("my order never came")[0]
+    assert "1000000004" in reply and "DHL" in reply and "JD0001" in reply
+
+
 def test_a_damaged_item_named_by_product_is_about_the_order_holding_it_not_the_latest():
     TABLE["the mug arrived broken"] = ("item_damaged", {})
     shop = FakeShop([order("1000000005", "delivered", 5, product="Wool Socks"),
@@ -347,6 +354,20 @@ def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop
     reply = c.say("Kurfürstendamm 21, 10719 Berlin")[0]
     assert "Change the delivery address of order 1000000002 to Kurfürstendamm 21, 10719 Berlin" in reply
     c.say("no")
+    assert shop.calls == []
+
+
+def test_a_bare_address_after_a_refused_change_says_why_again_and_picks_no_other_order():
+    from bot.language import LanguageDetector
+
+    TABLE["change the address of order 1000000004"] = ("change_shipping_address", {"order_id": "1000000004"})
+    TABLE["Kurfürstendamm 21, 10719 Berlin"] = ("out_of_scope", {})
+    shop = FakeShop([order("1000000004", "shipped", 2), order("1000000002", "paid", 5)])
+    c = Conversation(shop)
+    c.manager.language = LanguageDetector(spoken=["en"], candidates=["en", "de", "fr"])
+    assert "1000000004" in c.say("change the address of order 1000000004")[0]
+    reply = c.say("Kurfürstendamm 21, 10719 Berlin")[0]
+    assert "1000000004" in reply and "1000000002" not in reply and "didn't quite understand" not in reply
     assert shop.calls == []
 
 
