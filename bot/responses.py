@@ -59,7 +59,7 @@ TEMPLATES: dict[str, str] = {
     "refund_returned": "We received your return of order {order_id}; the refund of {total} follows within 5–10 business days.",
     "refund_cancelled": "Order {order_id} was cancelled; any payment is refunded within 5–10 business days of the cancellation.",
     "no_return_registered": "I don't see a return registered for your recent orders. Delivered orders can be returned within {return_days} days: just say \"return order\" and its number.",
-    "refund_return_registered": "Your return {return_id} for order {order_id} is registered. Once the parcel reaches us and has been checked, the refund of {total} follows within 5–10 business days.",
+    "refund_return_registered": "Your return {return_id} for order {order_id} is in progress: once the parcel reaches us and has been checked, the refund of {total} follows within 5–10 business days.",
     "refund_delivered": "Order {order_id} was delivered on {delivered}. If you'd like your money back, I can start a return: just say \"return order {order_id}\".",
     "refund_shipped": "Order {order_id} is on its way with {carrier}, so nothing has been refunded. Once it arrives you can return it within {return_days} days for a full refund — just tell me \"return order {order_id}\".",
     "refund_other": "Order {order_id} is {status}; nothing has been charged back. If you want to cancel it, say \"cancel order {order_id}\".",
