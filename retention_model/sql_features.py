@@ -68,6 +68,9 @@ DIALECTS = {
 # Lines per bucket of customers: the feature query's window functions, percentiles and distinct counts hold a
 # bucket in memory, not the shop (a bucket of 5M lines ran in 2 GB of DuckDB memory; 50M at once did not).
 BUCKET_LINES = 5_000_000
+# A training window computes the buckets holding this many times its sample of customers (not every
+# customer has bought before a past cutoff).
+SAMPLE_MARGIN = 3
 
 
 class SqlRunner(Protocol):
@@ -330,7 +333,8 @@ class SqlFeatures:
         self._analyze(self.orders_table)
         self.has_categories = bool(products) and int(runner.row(f"SELECT COUNT(*) FROM {products}")[0]) > 0
         self._labels: dict[tuple[pd.Timestamp, int], pd.Series] = {}
-        self._materialised: tuple[pd.Timestamp, int] | None = None
+        self._materialised: tuple[pd.Timestamp, int, int] | None = None
+        self._per_bucket: int | None = None  # customers in bucket 0: what a training sample's buckets are sized by
         self._value: CustomerValueModel | None = None
         self._n = 0
 
@@ -368,35 +372,49 @@ class SqlFeatures:
             lines = f"(SELECT * FROM {self.lines} WHERE {self.runner.dialect.bucket_of('customer_id', self.buckets)} = {k}) AS bl"
         return f"(SELECT * FROM {self.orders_table} WHERE bucket = {k}) AS bo", lines
 
-    def _by_bucket(self, table: str, query: Callable[[str, str], str], what: str) -> None:
+    def _by_bucket(self, table: str, query: Callable[[str, str], str], what: str, buckets: int) -> None:
         """`table` filled with `query(orders, lines)` run on one bucket of customers after another."""
         self.runner.execute(f"DROP TABLE IF EXISTS {table}")
-        for k in range(self.buckets):
+        for k in range(buckets):
             sql = query(*self._bucket(k))
             self.runner.execute(f"{self.runner.dialect.scratch} {table} AS {sql}" if k == 0 else f"INSERT INTO {table} {sql}")
             if self.buckets > 1:
-                log.info("%s: bucket %d of %d done", what, k + 1, self.buckets)
+                log.info("%s: bucket %d of %d done", what, k + 1, buckets)
 
-    def _materialise(self, cutoff: pd.Timestamp, horizon_days: int) -> int:
+    def _sample_buckets(self) -> int:
+        """Buckets enough for a training window's sample of `max_customers`, with room for the inactive.
+
+        A bucket is a hash of the customer id, i.e. a random sample of customers: a window that keeps
+        100k customers of 5M need not compute the other 4.5M (nor their product repeat rates)."""
+        if self.max_customers is None or self.buckets == 1:
+            return self.buckets
+        if self._per_bucket is None:
+            self._per_bucket = int(self.runner.row(f"SELECT COUNT(*) FROM (SELECT customer_id FROM {self.orders_table} "
+                                                   f"WHERE bucket = 0 GROUP BY customer_id) c")[0])
+        return min(self.buckets, -(-SAMPLE_MARGIN * self.max_customers // max(1, self._per_bucket)))
+
+    def _materialise(self, cutoff: pd.Timestamp, horizon_days: int, sample: bool = False) -> int:
         """The aggregate table for one cutoff, plus a value model fitted the way build_features fits it.
 
         Large shops are done a bucket of customers at a time, so the engine's memory follows a bucket; the
-        per-product repeat rates are summed over all buckets first, since they span customers."""
-        if self._materialised == (cutoff, horizon_days):
+        per-product repeat rates are summed over the buckets first, since they span customers. A training
+        window (`sample`) computes only the buckets its sample needs; scoring computes all of them."""
+        buckets = self._sample_buckets() if sample else self.buckets
+        if self._materialised == (cutoff, horizon_days, buckets):
             return self._n
         c = to_us(cutoff)
         products = self.products if self.has_categories else None
         self._by_bucket(f"{self.sticky_table}_parts", lambda orders, lines: sticky_sql(orders, lines, c, horizon_days),
-                        f"product repeat rates at {cutoff.date()}")
+                        f"product repeat rates at {cutoff.date()}", buckets)
         self.runner.execute(f"DROP TABLE IF EXISTS {self.sticky_table}")
         self.runner.execute(f"{self.runner.dialect.scratch} {self.sticky_table} AS SELECT product_id, SUM(s) AS s, SUM(n) AS n "
                             f"FROM {self.sticky_table}_parts GROUP BY product_id")
         self.runner.execute(f"DROP TABLE {self.sticky_table}_parts")
         self._analyze(self.sticky_table)
         self._by_bucket(self.feature_table, lambda orders, lines: features_sql(orders, lines, products, self.sticky_table, c, horizon_days),
-                        f"customer features at {cutoff.date()}")
+                        f"customer features at {cutoff.date()}", buckets)
         self._n = int(self.runner.row(f"SELECT COUNT(*) FROM {self.feature_table}")[0])
-        self._materialised = (cutoff, horizon_days)
+        self._materialised = (cutoff, horizon_days, buckets)
         self._value = self._fit_value(horizon_days)
         return self._n
 
@@ -412,8 +430,9 @@ class SqlFeatures:
         first, last, n_days = _f(rows, "tenure_days"), _f(rows, "recency_days"), _f(rows, "n_days")
         return model.fit(rfm_summary(first - last, first, n_days, _f(rows, "spend_total") / _f(rows, "n_orders")))
 
-    def _chunks(self, cutoff: pd.Timestamp, horizon_days: int, positions: np.ndarray | None) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-        self._materialise(cutoff, horizon_days)
+    def _chunks(self, cutoff: pd.Timestamp, horizon_days: int, positions: np.ndarray | None,
+                sample: bool = False) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        self._materialise(cutoff, horizon_days, sample)
         assert self._value is not None
         counts = contact_counts(self.contacts, cutoff)
         for chunk in _take(self._ordered(), positions):
@@ -431,9 +450,9 @@ class SqlFeatures:
 
     def features(self, cutoff: pd.Timestamp, horizon_days: int = 90) -> pd.DataFrame:
         """One window's features in memory: all customers, or a seeded sample of `max_customers`."""
-        n = self._materialise(cutoff, horizon_days)
+        n = self._materialise(cutoff, horizon_days, sample=True)
         seed = self.random_state + int(to_us(cutoff) // DAY_US)
-        parts = list(self._chunks(cutoff, horizon_days, sample_positions(n, self.max_customers, seed)))
+        parts = list(self._chunks(cutoff, horizon_days, sample_positions(n, self.max_customers, seed), sample=True))
         if not parts:
             return pd.DataFrame(columns=[*FEATURES, "expected_value"], index=pd.Index([], name="customer_id"), dtype=float)
         X = pd.concat([p[0] for p in parts])

@@ -105,6 +105,24 @@ def test_buckets_of_customers_give_the_same_features(csv_file: Path) -> None:
         close(feats)
 
 
+def test_a_training_sample_computes_only_the_buckets_it_needs_and_scoring_all(csv_file: Path) -> None:
+    """Buckets are random samples of customers: a window keeping a few computes one bucket, not six."""
+    tx = load_transactions_csv(csv_file)
+    feats = open_file(csv_file, bucket_lines=len(tx.lines) // 5, max_customers=5)
+    try:
+        cutoff = CUTOFFS[-1]
+        bucket0 = {r[0] for r in feats.runner.con.execute(f"SELECT DISTINCT customer_id FROM {feats.orders_table} WHERE bucket = 0").fetchall()}
+        sampled = feats.features(cutoff, 60)
+        assert 0 < len(sampled) <= 5 and set(sampled.index) <= bucket0
+        expected = build_features(tx, cutoff, 60)
+        own = ["recency_days", "tenure_days", "n_orders", "spend_total"]  # a customer's own history, not the shop's
+        np.testing.assert_allclose(sampled[own].to_numpy(dtype=float), expected.loc[sampled.index, own].to_numpy(dtype=float))
+        everyone = pd.concat(list(feats.feature_chunks(cutoff, 60)))  # scoring: every bucket
+        assert len(everyone) == feats.count(cutoff, 60) == len(expected)
+    finally:
+        close(feats)
+
+
 def test_chunks_and_samples_are_the_same_rows(csv_file: Path) -> None:
     feats = open_file(csv_file)
     feats.chunk_rows = 64
