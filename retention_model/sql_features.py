@@ -50,9 +50,9 @@ class Dialect:
     scratch: str  # how a scratch table is created: DuckDB's temp tables are invisible to its other cursors
     bucket: str  # format string with {col} and {k}: a stable, non-negative bucket number in [0, k) of a customer id
     analyze: str  # statement that gives the planner a scratch table's statistics ("" where it needs none)
-    # Index over a scratch table's bucket column, or "" where buckets are read by scanning the lines: PostgreSQL's
-    # lines are often a view over the shop's orders and lines, which a filter per bucket would join again each time.
-    bucket_index: str = ""
+    # Whether the lines are first copied into one partition per bucket. PostgreSQL's lines are often a view over
+    # the shop's orders and lines, which a filter per bucket would join again each time; DuckDB scans fast enough.
+    partitions: bool = False
 
     def bucket_of(self, col: str, buckets: int) -> str:
         """The bucket of `col`; a constant when there is one bucket (the common, small-shop case)."""
@@ -62,8 +62,7 @@ class Dialect:
 DIALECTS = {
     "duckdb": Dialect("duckdb", "epoch_us({})", "customer_id", "CREATE TABLE", "CAST(hash({col}) % {k} AS INTEGER)", ""),
     "postgresql": Dialect("postgresql", "CAST(EXTRACT(EPOCH FROM {}) * 1000000 AS BIGINT)", 'customer_id COLLATE "C"', "CREATE TEMP TABLE",
-                          "CAST(MOD(CAST(hashtext({col}) AS BIGINT) + 2147483648, {k}) AS INTEGER)", "ANALYZE {}",
-                          "CREATE INDEX ON {} USING brin (bucket)"),
+                          "CAST(MOD(CAST(hashtext({col}) AS BIGINT) + 2147483648, {k}) AS INTEGER)", "ANALYZE {}", partitions=True),
 }
 # Lines per bucket of customers: the feature query's window functions, percentiles and distinct counts hold a
 # bucket in memory, not the shop (a bucket of 5M lines ran in 2 GB of DuckDB memory; 50M at once did not).
@@ -323,14 +322,17 @@ class SqlFeatures:
         self.start, self.end, self.n_lines = from_us(lo), from_us(hi), int(count)
         self.buckets = max(1, -(-self.n_lines // max(1, bucket_lines)))
         bucket = runner.dialect.bucket_of("customer_id", self.buckets)
-        if self.buckets > 1 and runner.dialect.bucket_index:
-            self._bucket_lines(bucket, tag)
-        sorted_ = " ORDER BY bucket" if self.bucketed_lines else ""
-        runner.execute(f"{runner.dialect.scratch} {self.orders_table} AS SELECT o.*, {bucket} AS bucket "
-                       f"FROM ({ORDERS_SQL.format(lines=self.bucketed_lines or lines)}) o{sorted_}")
-        if self.bucketed_lines:
-            runner.execute(runner.dialect.bucket_index.format(self.orders_table))
-        self._analyze(self.orders_table)
+        orders = f"SELECT o.*, {bucket} AS bucket FROM ({{}}) o"
+        if self.buckets > 1 and runner.dialect.partitions:
+            self.bucketed_lines = f"kc_lines_{tag}"
+            log.info("copying %d lines into %d buckets of customers", self.n_lines, self.buckets)
+            self._partitioned(self.bucketed_lines, f"SELECT l.*, {bucket} AS bucket FROM {lines} l")
+            part = f"(SELECT * FROM {self.bucketed_lines} WHERE bucket = {{k}}) AS bl"
+            self._partitioned(self.orders_table, orders.format(ORDERS_SQL.format(lines=self.bucketed_lines)),
+                              lambda k: orders.format(ORDERS_SQL.format(lines=part.format(k=k))))
+        else:
+            runner.execute(f"{runner.dialect.scratch} {self.orders_table} AS {orders.format(ORDERS_SQL.format(lines=lines))}")
+            self._analyze(self.orders_table)
         self.has_categories = bool(products) and int(runner.row(f"SELECT COUNT(*) FROM {products}")[0]) > 0
         self._labels: dict[tuple[pd.Timestamp, int], pd.Series] = {}
         self._materialised: tuple[pd.Timestamp, int, int] | None = None
@@ -338,14 +340,19 @@ class SqlFeatures:
         self._value: CustomerValueModel | None = None
         self._n = 0
 
-    def _bucket_lines(self, bucket: str, tag: str) -> None:
-        """The lines copied once, sorted by bucket and indexed, so that each bucket reads its own pages only."""
-        self.bucketed_lines = f"kc_lines_{tag}"
-        log.info("copying %d lines into %d buckets of customers", self.n_lines, self.buckets)
-        self.runner.execute(f"{self.runner.dialect.scratch} {self.bucketed_lines} AS "
-                            f"SELECT l.*, {bucket} AS bucket FROM {self.lines} l ORDER BY bucket")
-        self.runner.execute(self.runner.dialect.bucket_index.format(self.bucketed_lines))
-        self._analyze(self.bucketed_lines)
+    def _partitioned(self, table: str, select: str, per_bucket: Callable[[int], str] | None = None) -> None:
+        """`table` filled with `select` (which has a bucket column), or bucket by bucket with `per_bucket(k)`,
+        as one partition per bucket: each bucket's queries then read their own partition, never the shop's
+        lines again."""
+        scratch = self.runner.dialect.scratch
+        self.runner.execute(f"{scratch} {table}_shape AS {select} LIMIT 0")
+        self.runner.execute(f"{scratch} {table} (LIKE {table}_shape) PARTITION BY LIST (bucket)")
+        self.runner.execute(f"DROP TABLE {table}_shape")
+        for k in range(self.buckets):
+            self.runner.execute(f"{scratch} {table}_{k} PARTITION OF {table} FOR VALUES IN ({k})")
+        for sql in [per_bucket(k) for k in range(self.buckets)] if per_bucket else [select]:
+            self.runner.execute(f"INSERT INTO {table} {sql}")
+        self._analyze(table)
 
     def fingerprint(self) -> str:
         """A hash of the lines' count, money and time span: cheap in the engine, changes when the data does."""
