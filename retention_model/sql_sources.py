@@ -89,7 +89,7 @@ class PgRunner(_Statements):
 
     dialect: Dialect = DIALECTS["postgresql"]
 
-    def __init__(self, engine: Engine, work_mem_mb: int = 128) -> None:
+    def __init__(self, engine: Engine, work_mem_mb: int = 256) -> None:
         if engine.dialect.name != "postgresql":
             raise InvalidInput(f"--engine postgres needs a PostgreSQL shop database, not {engine.dialect.name}")
         self.conn: Connection = engine.connect()
@@ -97,7 +97,12 @@ class PgRunner(_Statements):
         # Aggregates of aggregates: the planner cannot estimate how many customers a CTE yields, and a nested
         # loop over two of them is quadratic (12.7M rows compared for 5,000 customers); hashing is linear.
         self.conn.exec_driver_sql("SET enable_nestloop = off")
+        # A bucket's window functions sort ~5M lines: 256 MB keeps most sorts and hashes in memory, and a
+        # query holds only a few of them at once (this connection only; the server's default is untouched).
         self.conn.exec_driver_sql(f"SET work_mem = '{int(work_mem_mb)}MB'")
+        # The scratch tables are temporary: their pages live in this session's buffers (8 MB by default),
+        # so every bucket's scan would go back to the files; set before the session's first temporary table.
+        self.conn.exec_driver_sql("SET temp_buffers = '512MB'")
 
     def _run(self, sql: str) -> Any:
         return self.conn.exec_driver_sql(sql)
