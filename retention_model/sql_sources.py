@@ -7,11 +7,12 @@ Each opener returns a `SqlFeatures` whose `lines` relation has the columns of `T
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 import pandas as pd
@@ -23,6 +24,9 @@ from retention_model.shop_source import load_contacts
 from retention_model.sql_features import BUCKET_LINES, DIALECTS, Dialect, SqlFeatures
 from retention_model.transactions import CANCEL_STATUSES, KNOWN_STATUSES, OPTIONAL, REQUIRED, RETURN_STATUSES, _delimiter
 from shop.tables import Order, OrderLine, Product
+
+if TYPE_CHECKING:
+    import psycopg
 
 ENGINES = ("pandas", "duckdb", "postgres")
 SHOP_LINES_SQL = """
@@ -108,14 +112,38 @@ class PgRunner(_Statements):
         return self.conn.exec_driver_sql(sql)
 
     def frames(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-        result = self.conn.exec_driver_sql(sql, execution_options={"stream_results": True, "max_row_buffer": chunk_rows})
-        columns = list(result.keys())
-        for part in result.partitions(chunk_rows):
-            yield pd.DataFrame([tuple(r) for r in part], columns=columns)
+        """The rows as CSV through COPY, parsed by pandas' C reader: 5M customers x 50 features took 97 s
+        as Python tuples from a server-side cursor. Ids stay text; empty fields (NULL) are NaN."""
+        raw = cast("psycopg.Connection[Any]", self.conn.connection.dbapi_connection)
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
+            stream = io.BufferedReader(_CopyReader(copy), buffer_size=1 << 20)
+            yield from pd.read_csv(stream, chunksize=chunk_rows, dtype={"customer_id": str}, keep_default_na=False,
+                                   na_values=[""])
 
     def close(self) -> None:
         self.conn.rollback()
         self.conn.close()
+
+
+class _CopyReader(io.RawIOBase):
+    """A file over the blocks a COPY ... TO STDOUT yields, for pandas to read."""
+
+    def __init__(self, copy: Any) -> None:
+        self._blocks, self._rest = iter(copy), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._rest = bytes(block)
+        n = min(len(buffer), len(self._rest))
+        buffer[:n] = self._rest[:n]
+        self._rest = self._rest[n:]
+        return n
 
 
 def _quote(text: str) -> str:
