@@ -26,6 +26,8 @@ class BatchingParser:
         self.model, self.max_wait_ms, self.max_batch = model, max_wait_ms, max_batch
         self._queue: queue.Queue[tuple[str, Future[Parse]] | None] = queue.Queue()
         self._closed = False
+        self._lock = threading.Lock()
+        self._callers = 0  # threads inside parse(): when the batch already holds them all, nobody is coming
         self._worker = threading.Thread(target=self._run, name="nlu-batcher", daemon=True)
         self._worker.start()
 
@@ -38,8 +40,14 @@ class BatchingParser:
         if self._closed:
             raise RuntimeError("BatchingParser is closed")
         future: Future[Parse] = Future()
-        self._queue.put((text, future))
-        return future.result(timeout=timeout)
+        with self._lock:
+            self._callers += 1
+        try:
+            self._queue.put((text, future))
+            return future.result(timeout=timeout)
+        finally:
+            with self._lock:
+                self._callers -= 1
 
     def parse_batch(self, texts: list[str]) -> list[Parse]:
         return self.model.parse_batch(texts)
@@ -67,7 +75,7 @@ class BatchingParser:
             stop = False
             deadline = time.monotonic() + wait
             try:
-                while len(batch) < self.max_batch:
+                while len(batch) < min(self.max_batch, self._callers):  # a lone shopper is never kept waiting
                     left = deadline - time.monotonic()
                     more = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
                     if more is None:

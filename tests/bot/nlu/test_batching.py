@@ -81,3 +81,27 @@ def test_the_real_tokenizer_batch_with_a_lone_surrogate(toy_model: Any) -> None:
         results = _parse_concurrently(parser, texts)
     assert isinstance(results[2], Exception)
     assert [results[i].text for i in (0, 1, 3)] == ["where is my order", "cancel it please", "thanks"]
+
+
+def test_a_lone_caller_is_not_kept_waiting_for_company():
+    """With one shopper talking, the batch holds everyone there is: it is parsed at once, not after max_wait."""
+    import time
+
+    with BatchingParser(Strict(), max_wait_ms=5_000) as parser:
+        started = time.monotonic()
+        assert parser.parse("hello").intent == "greet"
+        assert time.monotonic() - started < 2.5  # the old batcher waited the whole 5 s for company
+
+
+def test_concurrent_callers_still_share_a_batch():
+    class Slow(Strict):
+        def parse_batch(self, texts: list[str]) -> list[Parse]:
+            import time
+
+            time.sleep(0.2)  # while one batch runs, the other callers queue up and go together
+            return super().parse_batch(texts)
+
+    model = Slow()
+    with BatchingParser(model, max_wait_ms=2_000) as parser:
+        results = _parse_concurrently(parser, ["a", "b", "c", "d"])
+    assert all(isinstance(r, Parse) for r in results.values()) and max(model.calls) > 1
