@@ -85,6 +85,7 @@ def change_key(state: ConversationState, kind: str) -> str | None:
 
 
 ASKING = frozenset("how what when which why is are does do".split())
+FILLERS = frozenset("hmm hm hmmm um umm uh ok okay so and but oh well wait sorry actually also then".split())
 # Question openings that, from a signed-in shopper, ask for the change itself.
 ASKING_TO_DO = frozenset({"is it possible to", "is there a way", "would it be possible", "is it ok to", "is it okay to"})
 
@@ -95,7 +96,9 @@ def policy_question(dm: DialogueManager, d: Decision, state: ConversationState, 
     An anonymous shopper's "can I …" is a policy question too; a signed-in shopper's starts the flow.
     """
     words_ = words(parse.text)
-    first = words_[0] if words_ else ""
+    while words_ and words_[0] in FILLERS:  # "hmm what's the return window again?" is still a question
+        words_ = words_[1:]
+    first = words_[0].split("'")[0] if words_ else ""  # "what's" asks as "what" does
     if d.order_id or not (first in ASKING or not state.customer_id and first in ("can", "could")):
         return None
     if state.customer_id and " ".join(words_[:4]) in ASKING_TO_DO:

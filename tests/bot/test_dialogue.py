@@ -282,10 +282,12 @@ def test_an_address_in_the_request_itself_goes_straight_to_the_confirmation(shop
 
 def test_a_policy_question_worded_like_a_return_is_answered_not_started(shop):
     TABLE["how long do I have to return something"] = ("return_order", {})
+    TABLE["hmm what's the return window again?"] = ("return_order", {})
     for customer in ("C1", None):
         c = Conversation(shop, customer_id=customer)
         assert "30 days" in c.say("how long do I have to return something")[0]
         assert c.last_turn.messages[0].sources and shop.calls == []
+        assert "30 days" in c.say("hmm what's the return window again?")[0]  # a filler first is still a question
 
 
 def test_an_address_without_its_country_is_an_address_in_the_address_form_not_german(shop):
