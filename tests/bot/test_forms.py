@@ -103,6 +103,19 @@ def test_a_reason_given_with_the_request_goes_straight_to_the_confirmation(shop)
     assert shop.calls == [("return", "1000000001")]
 
 
+def test_an_order_pointer_is_not_taken_as_a_return_reason(shop):
+    c = Conversation(shop)
+    assert "What's the reason" in c.say("I want to return something")[0]
+    assert "why you're returning" in c.say("the second one")[0] and shop.calls == []
+
+
+def test_a_refund_question_about_a_returned_order_answers_with_that_order():
+    TABLE["where's my refund for the returned order?"] = ("track_refund", {})
+    s = FakeShop([order("1000000007", "returned", 20), order("1000000001", "delivered", 3)])
+    reply = Conversation(s).say("where's my refund for the returned order?")[0]
+    assert "1000000007" in reply and "don't see a return" not in reply
+
+
 def test_a_question_is_not_taken_as_a_return_reason(shop):
     c = Conversation(shop)
     c.say("I want to return something")
