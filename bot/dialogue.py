@@ -39,6 +39,7 @@ CHURN_SIGNALS = {"do_cancel": "cancel_order", "do_return": "return_order", "refu
                  "complaint": "complaint", "item_damaged": "complaint", "parcel_missing": "complaint",
                  "goodbye": "goodbye_at_risk", "leave_shop": "leaving", "close_account": "delete_account"}
 WAIT_BEFORE_OPTIONS = timedelta(minutes=5)
+RETURN_PAYLOAD = "I want to return order "  # what the "Start a return" buttons say, before the order id
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class DialogueManager:
                 decision = Decision("change_address", order_id or (state.last_order_id if failed else None))
             if decision.action == "affirm_no_context" and state.person_asked:
                 decision = Decision("handoff")
+            elif decision.action == "affirm_no_context" and state.return_offered:
+                decision = Decision("return_order", state.return_offered)  # "Shall I start a return?" "ok"
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):
                 decision = Decision("correct_order", None)
             outcome = self.actions[decision.action](self, decision, state, parse)
@@ -136,10 +139,16 @@ class DialogueManager:
                 outcome.events.insert(0, Event(ev.FORM_SET, {"form": None, "slots": {}}))
         messages = [render(r) for r in outcome.replies]
         # "Shall I get a person …?" with the button: a plain yes to it next turn is a yes to the hand-off
-        asked_person = bool(messages) and TALK_TO_PERSON in messages[-1].buttons and messages[-1].text.rstrip().endswith("?")
+        asked = bool(messages) and messages[-1].text.rstrip().endswith("?")
+        asked_person = asked and TALK_TO_PERSON in messages[-1].buttons
+        # "… I can start a return for it. Shall I?" with its button: a plain yes next turn asks for that return
+        # (an offer card may follow the question)
+        offered = [b["payload"].removeprefix(RETURN_PAYLOAD).split()[0] for m in messages if m.text.rstrip().endswith("?")
+                   for b in m.buttons if b.get("payload", "").startswith(RETURN_PAYLOAD)]
         action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id,
                                                  "fallback": outcome.fallback, "nlu_model": parse.model_id,
-                                                 "digression": decision.digression, "asked_person": asked_person})
+                                                 "digression": decision.digression, "asked_person": asked_person,
+                                                 "offered_return": offered[0] if offered else None})
         events += [action_event, *outcome.events]
         events += [Event(ev.BOT_UTTERED, m.to_payload()) for m in messages]
         return Turn(events, messages)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.actions import Outcome, action, yes_no
+from bot.actions import TALK_TO_PERSON, Outcome, action, yes_no
 from bot.address import ParsedAddress, parse_address, street_line
 from bot.order_refs import FIRST, FUNCTION_WORDS, LAST, OTHER, PRONOUNS, SECOND, lines_named, resolve, words
 from bot.policy import REASON_MARKERS, Decision, asks_return_status
-from bot.responses import Reply
+from bot.responses import Reply, button
 from common.errors import Conflict, NotFound
 from shop.backend import RETURN_WINDOW_DAYS, OrderView
 
@@ -282,8 +282,13 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
     rma = dm.shop.find_return(state.customer_id, order.id) if order.status in ("delivered", "shipped") else None
     if rma is not None:
         return Outcome().say("refund_return_registered", return_id=rma.id, **_values(order)).form(None)
+    if order.status == "delivered":
+        late = dm.shop.why_not(order, "return")
+        if late is not None:
+            return Outcome().say("refund_delivered_late", buttons=[TALK_TO_PERSON], reason=late, **_values(order)).form(None)
+        return Outcome().say("refund_delivered", buttons=[button("offer_return", order_id=order.id)], **_values(order)).form(None)
     key = {"refunded": "refund_refunded", "returned": "refund_returned", "cancelled": "refund_cancelled",
-           "delivered": "refund_delivered", "shipped": "refund_shipped"}.get(order.status, "refund_other")
+           "shipped": "refund_shipped"}.get(order.status, "refund_other")
     return Outcome().say(key, return_days=RETURN_WINDOW_DAYS, **_values(order)).form(None)
 
 

@@ -60,7 +60,8 @@ TEMPLATES: dict[str, str] = {
     "refund_cancelled": "Order {order_id} was cancelled; any payment is refunded within 5–10 business days of the cancellation.",
     "no_return_registered": "I don't see a return registered for your recent orders. Delivered orders can be returned within {return_days} days: just say \"return order\" and its number.",
     "refund_return_registered": "Your return {return_id} for order {order_id} is in progress: once the parcel reaches us and has been checked, the refund of {total} follows within 5–10 business days.",
-    "refund_delivered": "Order {order_id} was delivered on {delivered}. If you'd like your money back, I can start a return: just say \"return order {order_id}\".",
+    "refund_delivered_late": "Order {order_id} was delivered on {delivered}. I can't start a return for it: {reason}. If something is wrong with it, a colleague from our team can look at it with you.",
+    "refund_delivered": "Order {order_id} was delivered on {delivered}. To get your money back, I can start a return for it. Shall I?",
     "refund_shipped": "Order {order_id} is on its way with {carrier}, so nothing has been refunded. Once it arrives you can return it within {return_days} days for a full refund — just tell me \"return order {order_id}\".",
     "refund_other": "Order {order_id} is {status}; nothing has been charged back. If you want to cancel it, say \"cancel order {order_id}\".",
     "knowledge_answer": "{answer}",
@@ -100,6 +101,7 @@ BUTTONS: dict[str, dict[str, str]] = {
     "yes": {"title": "Yes", "payload": "yes"},
     "no": {"title": "No", "payload": "no"},
     "start_return": {"title": "Start a return", "payload": "I want to return order {order_id} because it arrived damaged"},
+    "offer_return": {"title": "Start a return", "payload": "I want to return order {order_id}"},
     "back_to_bot": {"title": "Continue with the bot", "payload": "/back_to_bot"},
 }
 

@@ -27,6 +27,7 @@ class ConversationState:
     last_order_id: str | None = None
     last_seq: int = 0
     person_asked: bool = False  # the last answer asked "shall I get a person?"
+    return_offered: str | None = None  # the order the last answer offered to start a return for
     turn_key: str | None = None  # set by the chat service: the answered message, stable across retries
 
     @classmethod
@@ -58,6 +59,7 @@ class ConversationState:
             if p.get("order_id"):
                 self.last_order_id = p["order_id"]
             self.person_asked = bool(p.get("asked_person"))
+            self.return_offered = p.get("offered_return")
         elif event.type == ev.HANDED_OFF:
             active = bool(p.get("active", True))
             if active and not self.handed_off:

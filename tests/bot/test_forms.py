@@ -116,6 +116,16 @@ def test_a_refund_question_about_a_returned_order_answers_with_that_order():
     assert "1000000007" in reply and "don't see a return" not in reply
 
 
+def test_a_yes_to_the_offered_return_starts_it_and_a_thanks_does_not():
+    TABLE["I'd like my money back"] = ("get_refund", {})
+    for answer, starts in (("yes", True), ("thanks", False)):
+        s = FakeShop([order("1000000001", "delivered", 3)])
+        c = Conversation(s)
+        assert "Shall I?" in c.say("I'd like my money back")[0]
+        reply = c.say(answer)[0]
+        assert ("What's the reason" in reply) is starts and s.calls == []
+
+
 def test_a_question_is_not_taken_as_a_return_reason(shop):
     c = Conversation(shop)
     c.say("I want to return something")
