@@ -156,27 +156,24 @@ def recommend(dm: DialogueManager, d: Decision, state: ConversationState, parse:
     return knowledge_answer(dm, parse) or _missed(dm, parse)
 
 
-def _latest(dm: DialogueManager, state: ConversationState, statuses: tuple[str, ...]) -> OrderView | None:
-    if not state.customer_id:
-        return None
-    if state.slots.get("order_id"):
-        order = dm.shop.get_order(state.customer_id, state.slots["order_id"])
-        if order is not None and order.status in statuses:
-            return order
-    return next((o for o in dm.shop.list_orders(state.customer_id, limit=10) if o.status in statuses), None)
-
-
 def _about(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse,
            statuses: tuple[str, ...]) -> OrderView | None:
-    """The order a message is about: its id, else one it names ("the mug arrived broken"), else the latest fitting one."""
-    if d.order_id and state.customer_id:
+    """The order a message is about: its id, else one it names ("the mug arrived broken"), else the one
+    under discussion, else the latest fitting one."""
+    if not state.customer_id:
+        return None
+    if d.order_id:
         return dm.shop.get_order(state.customer_id, d.order_id)
-    if state.customer_id:
-        orders = [o for o in dm.shop.list_orders(state.customer_id, limit=10) if o.status in statuses]
-        named = resolve(parse.text, orders, None, state.slots.get("order_id"), parse.entity_values("date"))
-        if named:
-            return named[0]
-    return _latest(dm, state, statuses)
+    current = state.slots.get("order_id")
+    orders = [o for o in dm.shop.list_orders(state.customer_id, limit=10) if o.status in statuses]
+    named = resolve(parse.text, orders, None, current, parse.entity_values("date"))
+    if named:
+        return named[0]
+    if current:
+        order = next((o for o in orders if o.id == current), None) or dm.shop.get_order(state.customer_id, current)
+        if order is not None and order.status in statuses:
+            return order
+    return orders[0] if orders else None
 
 
 def _with_article(dm: DialogueManager, parse: Parse, out: Outcome) -> Outcome:

@@ -39,7 +39,7 @@ CHURN_SIGNALS = {"do_cancel": "cancel_order", "do_return": "return_order", "refu
                  "complaint": "complaint", "item_damaged": "complaint", "parcel_missing": "complaint",
                  "goodbye": "goodbye_at_risk", "leave_shop": "leaving", "close_account": "delete_account"}
 WAIT_BEFORE_OPTIONS = timedelta(minutes=5)
-RETURN_PAYLOAD = "I want to return order "  # what the "Start a return" buttons say, before the order id
+RETURN_PAYLOAD = BUTTONS["offer_return"]["payload"].split("{", 1)[0]  # what "Start a return" says before the order id
 
 
 @dataclass(frozen=True)

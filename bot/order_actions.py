@@ -174,13 +174,16 @@ def stated_reason(text: str) -> str | None:
     return rest if rest and plausible_reason(rest) else None
 
 
+# Words that only point at an order: "the second one" picks an order and says nothing of why.
+POINTING = FUNCTION_WORDS | FIRST | SECOND | LAST | OTHER | PRONOUNS
+
+
 def plausible_reason(text: str) -> bool:
     """A return reason has some words and is not a bare yes/no or a question."""
     ws = words(text)
     letters = sum(c.isalpha() for c in text)
-    pointing = FUNCTION_WORDS | FIRST | SECOND | LAST | OTHER | PRONOUNS  # "the second one" picks an order, says no why
     return (letters >= 3 and not (len(ws) == 1 and ws[0] in NOT_A_REASON) and not text.strip().endswith("?")
-            and any(w not in pointing and not w.isdigit() for w in ws))
+            and any(w not in POINTING and not w.isdigit() for w in ws))
 
 
 @action("return_reason_given")
@@ -270,10 +273,10 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
             rma = dm.shop.find_return(state.customer_id, candidate.id)
             if rma is not None and candidate.status in ("delivered", "shipped"):
                 return Outcome().say("refund_return_registered", return_id=rma.id, **_values(candidate)).form(None)
-        settled = next((o for o in recent if o.status in ("returned", "refunded")), None)
-        if settled is not None and asks_return_status(parse):  # "where's my refund for the returned order?"
-            return Outcome().say(f"refund_{settled.status}", return_days=RETURN_WINDOW_DAYS, **_values(settled)).form(None)
         if asks_return_status(parse):  # asked about a return, and none is registered
+            settled = next((o for o in recent if o.status in ("returned", "refunded")), None)
+            if settled is not None:  # "where's my refund for the returned order?": that order's refund
+                return Outcome().say(f"refund_{settled.status}", return_days=RETURN_WINDOW_DAYS, **_values(settled)).form(None)
             return Outcome().say("no_return_registered", return_days=RETURN_WINDOW_DAYS).form(None)
     order, out = pick_order(dm, d, state, parse, "refund_status")
     if out:
