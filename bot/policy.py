@@ -137,7 +137,7 @@ STATUS_WORDS = frozenset("status progress update happened happening received arr
 
 def asks_return_status(parse: Parse) -> bool:
     """"What's the status of my return?", "where is my refund?" — not "how do I return something"."""
-    ws = [w.strip(",.!?'") for w in parse.text.lower().replace("'s ", " is ").split()]
+    ws = [w.strip(",.!?'") for w in parse.text.lower().replace("'s ", " is ").replace("wheres ", "where is ").split()]
     ws = ws[:next((i for i, w in enumerate(ws) if w in REASON_MARKERS), len(ws))]  # "...because it arrived damaged" is no status
     if not RETURN_WORDS & set(ws):
         return False

@@ -109,10 +109,11 @@ def test_an_order_pointer_is_not_taken_as_a_return_reason(shop):
     assert "why you're returning" in c.say("the second one")[0] and shop.calls == []
 
 
-def test_a_refund_question_about_a_returned_order_answers_with_that_order():
-    TABLE["where's my refund for the returned order?"] = ("track_refund", {})
+@pytest.mark.parametrize("text", ["where's my refund for the returned order?", "wheres my refund??"])
+def test_a_refund_question_about_a_returned_order_answers_with_that_order(text):
+    TABLE[text] = ("track_refund", {})
     s = FakeShop([order("1000000007", "returned", 20), order("1000000001", "delivered", 3)])
-    reply = Conversation(s).say("where's my refund for the returned order?")[0]
+    reply = Conversation(s).say(text)[0]
     assert "1000000007" in reply and "don't see a return" not in reply
 
 
