@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from bot import events as ev
 from bot.actions import TALK_TO_PERSON, Outcome, action
 from bot.events import Event
-from bot.order_refs import product_words, resolve
+from bot.order_actions import choose
+from bot.order_refs import lines_named, product_words, resolve
 from bot.policy import KNOWLEDGE_INTENTS, Decision
 from bot.responses import Reply, button
 
@@ -176,6 +177,21 @@ def _about(dm: DialogueManager, d: Decision, state: ConversationState, parse: Pa
     return orders[0] if orders else None
 
 
+def _unbought(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome | None:
+    """"The candle holder is chipped" from a shopper none of whose recent orders holds one: say so and ask
+    which order it was, never give the steps for another order."""
+    asked = [p for p in parse.entity_values("product") if product_words(p)]
+    if d.order_id or not asked or not state.customer_id:
+        return None
+    orders = dm.shop.list_orders(state.customer_id, limit=10)
+    named = resolve(parse.text, orders, None, state.slots.get("order_id"), parse.entity_values("date"))
+    if not orders or named or any(lines_named(o, p) for o in orders for p in asked):
+        return None
+    out = choose(dm, orders, d.action)
+    out.replies.insert(0, Reply("product_not_in_orders", {"product": asked[0]}))
+    return out
+
+
 def _with_article(dm: DialogueManager, parse: Parse, out: Outcome) -> Outcome:
     """Cite the help-centre article behind personal steps (the lost-parcel or damaged-item page)."""
     answered = knowledge_answer(dm, parse)
@@ -206,6 +222,9 @@ def parcel_missing(dm: DialogueManager, d: Decision, state: ConversationState, p
     """"It says delivered but nothing came": the lost-parcel steps for their order, a person offered."""
     from bot.dialogue import order_values
 
+    unbought = _unbought(dm, d, state, parse)
+    if unbought is not None:
+        return unbought
     order = _about(dm, d, state, parse, ("delivered",))
     if order is not None and order.status == "delivered":
         return _with_article(dm, parse, Outcome().say("parcel_missing", buttons=[TALK_TO_PERSON], **order_values(order)))
@@ -219,6 +238,9 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
     """"It arrived broken": the damaged-item steps for their order, with a return or a person offered."""
     from bot.dialogue import order_values
 
+    unbought = _unbought(dm, d, state, parse)
+    if unbought is not None:
+        return unbought
     order = _about(dm, d, state, parse, ("delivered",))
     if order is not None and order.status == "delivered":
         late = dm.shop.why_not(order, "return")
@@ -228,6 +250,12 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
         start = button("start_return", order_id=order.id)
         return _with_article(dm, parse, Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order)))
     return knowledge_answer(dm, parse, "item_damaged_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
+
+
+@action("upset")
+def upset(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """"😡😡😡": an upset shopper gets sympathy, a request to say what happened, and a person offered."""
+    return Outcome().say("upset", buttons=[TALK_TO_PERSON]).form(None)
 
 
 @action("leave_shop")

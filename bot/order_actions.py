@@ -35,7 +35,7 @@ def _values(order: OrderView) -> dict[str, Any]:
     return order_values(order)
 
 
-def _choose(dm: DialogueManager, orders: list[OrderView], flow: str, again: bool = False) -> Outcome:
+def choose(dm: DialogueManager, orders: list[OrderView], flow: str, again: bool = False) -> Outcome:
     from bot.dialogue import order_button
 
     out = Outcome(replies=[Reply("choose_order_again" if again else "choose_order", buttons=[order_button(o) for o in orders[:5]])])
@@ -64,7 +64,7 @@ def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse
     asked_for = parse.entity_values("product")
     if asked_for and not named and change is not None and eligible and candidates is None:
         # "send back the shoes" when no recent order has shoes: say so, never pick another order silently
-        out = _choose(dm, eligible, flow, again=False)
+        out = choose(dm, eligible, flow, again=False)
         out.replies.insert(0, Reply("product_not_in_orders", {"product": asked_for[0]}))
         return None, out
     if change is None:  # track, refunds: the described order, else the latest
@@ -76,7 +76,7 @@ def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse
             problem = dm.shop.why_not(named[0], change) or ""
             return None, Outcome().say(REFUSED[flow], order_id=named[0].id, reason=problem).form(None)
         return None, Outcome().say(NONE_ELIGIBLE[flow], return_days=RETURN_WINDOW_DAYS).form(None)
-    return None, _choose(dm, eligible, flow, again=candidates is not None)
+    return None, choose(dm, eligible, flow, again=candidates is not None)
 
 
 def change_key(state: ConversationState, kind: str) -> str | None:
@@ -322,7 +322,7 @@ def correct_order(dm: DialogueManager, d: Decision, state: ConversationState, pa
         return dm.actions[flow](dm, Decision(flow, eligible[0].id), state, parse)
     if not eligible:
         return Outcome().say(NONE_ELIGIBLE[flow], return_days=RETURN_WINDOW_DAYS).form(None)
-    return _choose(dm, eligible, flow)
+    return choose(dm, eligible, flow)
 
 
 @action("keep")

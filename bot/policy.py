@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.moods import mood_of
 from bot.nlu.types import OUT_OF_SCOPE, Parse
 from bot.state import ConversationState
 
@@ -68,6 +69,13 @@ def flow_of(form: str | None) -> str | None:
 
 def decide(parse: Parse, state: ConversationState, order_id: str | None = None) -> Decision:
     """`order_id` is the order the message names, already checked against the shop's id format."""
+    mood = mood_of(parse.text)
+    if mood is not None and state.form in CONFIRMATIONS:
+        return Decision("confirm_again", state.slots.get("order_id"))  # "👍" to "Shall I cancel it?": ask for a yes
+    if mood == "upset":
+        return Decision("upset", order_id)  # "😡😡😡": never "I didn't understand"
+    if mood == "pleased" and not state.form:
+        return Decision("thanks", order_id)
     action = INTENT_ACTIONS.get(parse.intent, "fallback")
     if action in ("track_order", "return_order") and asks_return_status(parse):
         action = "refund_status"  # "what is the status of my return" tracks the return, not the parcel

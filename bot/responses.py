@@ -88,6 +88,7 @@ TEMPLATES: dict[str, str] = {
     "item_damaged": "I'm sorry your order {order_id} ({items}) didn't arrive as it should (damaged, faulty or the wrong item). Keep the packaging and, if you can, take a photo. I can register a free return for order {order_id} right away (we refund or replace it), or get a person from our team.",
     "item_damaged_no_return": "I'm sorry your order {order_id} ({items}) didn't arrive as it should. I can't register a return for it here: {reason}. A colleague from our team can still look at it with you; keep the packaging and, if you can, take a photo.",
     "item_damaged_generic": "{answer}",
+    "upset": "I'm sorry something isn't right. Tell me what happened and I'll do my best to help — or shall I get a person from our team?",
     "leave_shop": "I'm sorry to hear that{name_part} — thank you for telling us. If something went wrong, I'd like to put it right: I can pass your feedback to our team or get a person to talk to you.",
     "close_account": "I'm sorry to see you go. Closing an account deletes your order history and saved details, so a colleague from our team does it for you after checking there are no open orders or returns. Shall I get a person to close your account?",
     "offer": "{offer}",

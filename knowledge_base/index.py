@@ -282,7 +282,9 @@ class KnowledgeBase:
             headings = [(row, part) for row in rows for part in self.passages_[row].heading.split(" · ")]
             title = self.passages_[rows[0]].title if rows else ""
             for row, part in headings:
-                whole = _distinctive(part, [])
+                # a heading that only repeats the title's words names nothing the title doesn't ("How
+                # to pay" under "Paying later with Klarna" for "can I pay by invoice?")
+                whole = _distinctive(part, [title])
                 apart = _distinctive(part, [h for _, h in headings if h != part] + [title])
                 if (whole and whole <= asked) or (apart and apart <= asked):
                     multi = " · " in self.passages_[row].heading
@@ -392,9 +394,9 @@ def _subsection(text: str, heading: str | None) -> str:
 
 
 def _stem(word: str) -> str:
-    """Enough to match a heading's word to the question's: charged/charges/charge, emails/email."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+    """Enough to match a heading's word to the question's: charged/charges/charge, emails/email, paying/pay."""
+    for suffix, keep in (("ing", 3), ("ed", 4), ("es", 4), ("s", 4)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
             return word[: -len(suffix)]
     return word
 

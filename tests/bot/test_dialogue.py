@@ -347,6 +347,40 @@ def test_a_damaged_item_named_by_product_is_about_the_order_holding_it_not_the_l
     assert "1000000003" in reply and "1000000005" not in reply
 
 
+@pytest.mark.parametrize("intent", ["item_damaged", "parcel_missing"])
+def test_a_product_the_shopper_never_bought_gets_which_order_not_another_orders_steps(intent):
+    TABLE["the candle holder is chipped"] = (intent, {"product": "candle holder"})
+    TABLE["1000000003"] = ("track_order", {})
+    shop = FakeShop([order("1000000005", "delivered", 5, product="Wool Socks"),
+                     order("1000000003", "delivered", 20, product="Stoneware Coffee Mug")])
+    c = Conversation(shop)
+    reply = " ".join(c.say("the candle holder is chipped"))
+    assert 'couldn\'t find "candle holder"' in reply and "1000000005" not in reply
+    assert [b["payload"] for b in c.last_turn.messages[-1].buttons] == ["1000000005", "1000000003"]
+    reply = c.say("1000000003")[0]  # the order button
+    assert "1000000003" in reply and "1000000005" not in reply and "sorry" in reply.lower()
+
+
+def test_an_angry_emoji_gets_sympathy_and_a_person_offered_and_a_yes_hands_off(shop):
+    TABLE["😡😡😡"] = ("out_of_scope", {})
+    c = Conversation(shop)
+    reply = c.say("😡😡😡")[0]
+    assert "sorry" in reply.lower() and "understand" not in reply
+    assert "Talk to a person" in [b["title"] for b in c.last_turn.messages[0].buttons]
+    c.say("yes")
+    assert any(e.type == ev.HANDED_OFF for e in c.last_turn.events)
+
+
+def test_a_thumbs_up_never_confirms_a_change(shop):
+    TABLE["👍"] = ("affirm", {})
+    c = Conversation(shop)
+    c.say("cancel my order")
+    reply = c.say("👍")[0]
+    assert shop.calls == [] and "yes" in reply.lower()
+    c.say("yes")
+    assert shop.orders["1000000002"].status == "cancelled"
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 

@@ -60,6 +60,14 @@ def test_a_heading_is_named_by_the_words_that_set_it_apart_from_its_siblings(hel
     assert "4.95" in answer.text and "9.95" not in answer.text and "14.95" not in answer.text
 
 
+def test_a_heading_that_repeats_the_title_names_no_section(help_centre):
+    """ "can I pay by invoice?" is about paying later with Klarna as a whole: its "How to pay" heading
+    only repeats the title's "paying", so it is not the section the question names."""
+    answer = help_centre.answer("can I pay by invoice?")
+    assert answer is not None and answer.doc_id == "klarna-pay-later"
+    assert answer.text.startswith("With Klarna you receive your order first and pay within 30 days")
+
+
 def test_an_article_about_the_named_topic_goes_before_an_overview_that_mentions_it(help_centre):
     """The delivery-options overview matches best through its "Express delivery" paragraph; the article
     titled "Express delivery" is the one to cite."""
