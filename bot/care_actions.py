@@ -12,7 +12,7 @@ from bot.actions import TALK_TO_PERSON, Outcome, action
 from bot.events import Event
 from bot.order_actions import choose
 from bot.order_refs import lines_named, product_words, resolve
-from bot.policy import KNOWLEDGE_INTENTS, Decision
+from bot.policy import KNOWLEDGE_INTENTS, STRONG_CONFIDENCE, Decision
 from bot.responses import Reply, button
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ def knowledge_answer(dm: DialogueManager, parse: Parse, key: str = "knowledge_an
                      buttons: list[dict[str, str]] | None = None) -> Outcome | None:
     """The help centre's answer with its source, or None when nothing clears the threshold."""
     # the typo-repaired reading: "how long do refnds take" misses the article that "refunds" finds
-    answer = dm.knowledge.answer(parse.repaired or parse.text) if dm.knowledge else None
+    sure = parse.intent in KNOWLEDGE_ONLY and parse.confidence >= STRONG_CONFIDENCE  # a policy question, certainly
+    answer = dm.knowledge.answer(parse.repaired or parse.text, lenient=sure) if dm.knowledge else None
     if answer is None or dm.knowledge is None:
         return None
     out = Outcome(replies=[Reply(key, {"answer": answer.text}, buttons=buttons or [],
@@ -209,7 +210,8 @@ def arrival(dm: DialogueManager, d: Decision, state: ConversationState, parse: P
 
     current = state.slots.get("order_id")
     mine = dm.shop.get_order(state.customer_id, current) if current and state.customer_id else None
-    order = mine or _about(dm, d, state, parse, ("shipped",))  # the order being talked about, else the one on its way
+    # the order being talked about, else the one on its way, else one still being prepared
+    order = mine or _about(dm, d, state, parse, ("shipped",)) or _about(dm, d, state, parse, ("paid", "placed"))
     if order is not None and order.status == "shipped":
         return Outcome().say("arrival_shipped", **order_values(order))
     if order is not None:

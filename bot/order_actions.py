@@ -137,8 +137,12 @@ def cancel_order(dm: DialogueManager, d: Decision, state: ConversationState, par
     if out:
         return out
     assert order is not None
-    return Outcome(replies=[Reply("confirm_cancel", _values(order), buttons=yes_no())]).form(
-        "confirm_cancel", order_id=order.id)
+    confirm = Reply("confirm_cancel", _values(order), buttons=yes_no())
+    named = lines_named(order, parse.text)
+    if named and len(named) < len(order.lines):  # "cancel just the pepper mill": the shop cancels whole orders only
+        items = ", ".join(order.lines[i].product_name for i in named)
+        return Outcome(replies=[Reply("cancel_whole_only", {"items": items}), confirm]).form("confirm_cancel", order_id=order.id)
+    return Outcome(replies=[confirm]).form("confirm_cancel", order_id=order.id)
 
 
 @action("do_cancel")

@@ -36,6 +36,7 @@ TEMPLATES: dict[str, str] = {
     "none_eligible_cancel": "None of your recent orders can still be cancelled: orders can be cancelled only before they ship. A shipped order can be returned once it arrives.",
     "none_eligible_return": "I can't find a delivered order from the last {return_days} days on your account that can be returned.",
     "none_eligible_address": "None of your orders can still get a new address: that is possible only before an order ships.",
+    "cancel_whole_only": "I can only cancel a whole order, not single items: to drop the {items}, cancel the order and order the rest again.",
     "confirm_cancel": "Shall I cancel order {order_id} ({items}, {total})?",
     "cancelled": "Done: order {order_id} is cancelled. You'll get a confirmation email, and any payment is refunded within 5–10 business days.",
     "cannot_cancel": "I can't cancel order {order_id}: {reason}.",

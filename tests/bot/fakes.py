@@ -113,7 +113,7 @@ class FakeAnswer:
 class FakeKnowledge:
     index_id = "kb-fake"
 
-    def answer(self, query: str) -> FakeAnswer | None:
+    def answer(self, query: str, lenient: bool = False) -> FakeAnswer | None:
         if "return" in query.lower():
             return FakeAnswer("You can return items within 30 days of delivery.", "Returns", "https://help.example/returns", "returns", 0.8)
         if "gift" in query.lower():

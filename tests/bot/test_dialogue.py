@@ -381,6 +381,42 @@ def test_a_thumbs_up_never_confirms_a_change(shop):
     assert shop.orders["1000000002"].status == "cancelled"
 
 
+def test_a_policy_question_the_nlu_is_sure_of_asks_the_help_centre_leniently(shop):
+    asked = []
+
+    class Recording(FakeKnowledge):
+        def answer(self, query, lenient=False):
+            asked.append((query, lenient))
+            return super().answer(query, lenient)
+
+    TABLE["can I swap the colour of my order?"] = ("change_order", {})
+    c = Conversation(shop)
+    c.manager.knowledge = Recording()
+    c.say("can I swap the colour of my order?")
+    c.say("blah")  # out of scope: never leniently
+    assert asked[0] == ("can I swap the colour of my order?", True) and all(not lenient for _, lenient in asked[1:])
+
+
+def test_cancelling_one_item_says_only_whole_orders_cancel_before_asking():
+    from dataclasses import replace
+
+    TABLE["cancel just the pepper mill"] = ("cancel_order", {"product": "pepper mill"})
+    two = order("1000000006", "paid", 1, product="Cast Iron Dutch Oven")
+    two = replace(two, lines=[*two.lines, replace(two.lines[0], product_id="P2", product_name="Acacia Pepper Mill")])
+    shop = FakeShop([two])
+    c = Conversation(shop)
+    replies = c.say("cancel just the pepper mill")
+    assert "only cancel a whole order" in replies[0] and "Acacia Pepper Mill" in replies[0]
+    assert "Shall I cancel order 1000000006" in replies[1] and shop.calls == []
+
+
+def test_an_arrival_question_with_nothing_shipped_gets_the_order_being_prepared():
+    TABLE["how long until it gets here?"] = ("delivery_period", {})
+    c = Conversation(FakeShop([order("1000000007", "paid", 1), order("1000000001", "delivered", 40)]))
+    reply = c.say("how long until it gets here?")[0]
+    assert "1000000007" in reply and "being prepared" in reply
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 

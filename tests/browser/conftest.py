@@ -40,7 +40,7 @@ class PolicyAwareParser(KeywordParser):
 class MarkdownKnowledge:
     index_id = "kb-browser-test"
 
-    def answer(self, query: str) -> SimpleNamespace:
+    def answer(self, query: str, lenient: bool = False) -> SimpleNamespace:
         text = ("Returns are free within **30 days**.\n- keep the labels\n- see [our guide](https://help.example/returns)"
                 "\n[click me](javascript:document.body.dataset.pwned='1')")
         return SimpleNamespace(text=text, title="Returns", url="https://help.example/returns", doc_id="returns", score=0.9)

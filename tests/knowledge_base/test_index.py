@@ -10,7 +10,7 @@ import pytest
 from common.errors import DataFileErrors, InvalidInput, NotFound
 from knowledge_base import building
 from knowledge_base.building import build_or_load
-from knowledge_base.index import KnowledgeBase
+from knowledge_base.index import LENIENT_SHARE, KnowledgeBase
 
 
 @pytest.fixture
@@ -56,6 +56,10 @@ def test_answer_abstains_below_the_threshold(kb: KnowledgeBase):
     kb.threshold = answer.score + 1e-6
     assert kb.answer("how long does standard delivery take?") is None
     assert kb.search("") == [] and kb.answer("   ") is None
+    # a question the NLU is sure is about the help centre may take a passage a little under the bar
+    assert kb.answer("how long does standard delivery take?", lenient=True) is not None
+    kb.threshold = answer.score / LENIENT_SHARE + 1e-6
+    assert kb.answer("how long does standard delivery take?", lenient=True) is None
 
 
 def test_results_are_identical_after_save_and_load(kb: KnowledgeBase, embedder, tmp_path: Path):
