@@ -20,7 +20,7 @@ from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
 from bot.order_refs import FIRST, LAST, OTHER, SECOND, IdShape, named_as_order, resolve, words
-from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of
+from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of, question_like
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
@@ -241,17 +241,8 @@ class DialogueManager:
         if lowered in ("continue with the bot", "back to the bot", "continue with you") or parse.text.strip() == BUTTONS["back_to_bot"]["payload"]:
             out.events.append(Event(ev.HANDED_OFF, {"active": False, "by": "shopper"}))
             return out.say("back_to_bot")
-        if parse.intent in ("contact_customer_service",) or parse.intent in care_actions.KNOWLEDGE_ONLY:
-            answered = care_actions.knowledge_answer(self, parse)
-            if answered is not None:
-                answered.replies.insert(0, Reply("waiting_answer"))
-                return answered
-        decision = decide(parse, state)
-        if decision.action in WAITING_ANSWERS and parse.confidence >= DIGRESSION_CONFIDENCE:
-            # "where is my order?" while waiting: looking something up changes nothing, so the bot still does it
-            answer = self.actions[decision.action](self, decision, state, parse)
-            if decision.action not in ("goodbye", "thanks"):
-                answer.replies.insert(0, Reply("waiting_lookup"))
+        answer = self._waiting_answer(state, parse)
+        if answer is not None:
             if not state.waiting_acknowledged:
                 answer.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "acknowledged": True}))
                 answer.replies.append(Reply("waiting_ack"))
@@ -264,6 +255,25 @@ class DialogueManager:
             out.events.append(Event(ev.HANDED_OFF, {"active": True, "reason": "waiting", "acknowledged": True}))
             return out.say("waiting_ack")
         return out
+
+    def _waiting_answer(self, state: ConversationState, parse: Parse) -> Outcome | None:
+        """What the bot still does while a person is on the way: answer from the help centre, look
+        something up (that changes nothing). A question it cannot answer waits for the person."""
+        decision = decide(parse, state)
+        lookup = decision.action in WAITING_ANSWERS and parse.confidence >= DIGRESSION_CONFIDENCE
+        policy = parse.intent == "contact_customer_service" or parse.intent in care_actions.KNOWLEDGE_ONLY
+        # "do I have to pay for the return shipping?" reads as a return request: as a question, still answered
+        if policy or question_like(parse) and not lookup:
+            answered = care_actions.knowledge_answer(self, parse)
+            if answered is not None:
+                answered.replies.insert(0, Reply("waiting_answer"))
+                return answered
+        if lookup:  # "where is my order?" while waiting: looking something up changes nothing
+            looked_up = self.actions[decision.action](self, decision, state, parse)
+            if decision.action not in ("goodbye", "thanks"):
+                looked_up.replies.insert(0, Reply("waiting_lookup"))
+            return looked_up
+        return None
 
     # -- offers ----------------------------------------------------------------------------
     def _consider_offer(self, trigger: str, state: ConversationState, outcome: Outcome) -> None:

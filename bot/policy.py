@@ -96,7 +96,7 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
         return Decision("confirm_again", slot_order)  # "hmm maybe, I don't know" is neither yes nor no
     if parse.intent == "deny" and parse.confidence >= deny_bar and not order_id and not plain_yes:
         return Decision("keep", slot_order)
-    if form == "ask_return_reason" and action == "complaint" and not _question_like(parse):
+    if form == "ask_return_reason" and action == "complaint" and not question_like(parse):
         return Decision(FREE_TEXT_FORMS[form], slot_order)  # "the colour looks different" is why it goes back
     if form in CONFIRMATIONS:
         answer = CONFIRMATIONS[form].get(parse.intent)
@@ -125,11 +125,11 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
                 return Decision(FREE_TEXT_FORMS[form], slot_order)  # "it is too small" reads as a return: it is the reason
             return Decision("resume", slot_order)  # "I want to return it" again: just ask the open question
         return Decision(action, order_id)  # a new change request replaces the open one
-    asks = _question_like(parse) and (form in FREE_TEXT_FORMS or parse.intent != OUT_OF_SCOPE or parse.text.rstrip().endswith("?"))
+    asks = question_like(parse) and (form in FREE_TEXT_FORMS or parse.intent != OUT_OF_SCOPE or parse.text.rstrip().endswith("?"))
     if (form in FREE_TEXT_FORMS or form in CONFIRMATIONS) and asks and parse.intent not in ("affirm", "deny"):
         return Decision(action if action in READ_ONLY else "fallback", order_id, digression=True)  # never a slot value
     if action in READ_ONLY and parse.confidence >= DIGRESSION_CONFIDENCE and parse.intent not in ("affirm", "deny"):
-        if form in FREE_TEXT_FORMS and not _question_like(parse):
+        if form in FREE_TEXT_FORMS and not question_like(parse):
             return Decision(FREE_TEXT_FORMS[form], slot_order)  # "it arrived broken" is a reason, not a question
         return Decision(action, order_id, digression=True)
     if form in FREE_TEXT_FORMS:
@@ -199,7 +199,7 @@ def _plain_yes(parse: Parse, form: str) -> bool:
     request itself: "ok thanks", "ok stop" or "ok, where is my other order" confirm nothing (the
     shop's data never changes on a pleasantry).
     """
-    if not _starts_with(parse, YES_WORDS) or _has_no(parse) or _question_like(parse):
+    if not _starts_with(parse, YES_WORDS) or _has_no(parse) or question_like(parse):
         return False
     rest = [w.strip(",.!") for w in parse.text.lower().split()[1:]]
     if all(w in YES_WORDS | AFFIRM_FILLER | CONFIRM_ECHO.get(form, frozenset()) or not w for w in rest):
@@ -230,7 +230,8 @@ def _has_no(parse: Parse) -> bool:
     return any(w in NO_WORDS | {"but", "wait"} for w in _words(parse))
 
 
-def _question_like(parse: Parse) -> bool:
+def question_like(parse: Parse) -> bool:
+    """A question by its form: a question mark, or a question word or an aside first."""
     text = parse.text.strip()
     first = text.split(maxsplit=1)[0].lower().strip(",.!") if text else ""
     return text.endswith("?") or first in QUESTION_WORDS or first in ("wait", "btw", "also", "hmm", "oh")

@@ -508,6 +508,16 @@ def test_while_waiting_for_a_person_the_bot_still_looks_orders_up_but_changes_no
     assert c.say("cancel order 1000000002") == [] and shop.orders["1000000002"].status == "paid"  # a change waits for the person
 
 
+def test_while_waiting_a_question_the_nlu_read_as_a_request_is_still_answered_and_nothing_changes(shop):
+    TABLE["do I have to pay for the return shipping?"] = ("return_order", {})
+    c = Conversation(shop)
+    c.say("human please")
+    replies = c.say("do I have to pay for the return shipping?")
+    assert replies[0].startswith("While you wait") and "30 days" in replies[1] and "colleague" in replies[-1]
+    assert c.say("do I have to pay for the return shipping?")[1:] == [replies[1]]  # acknowledged once
+    assert shop.calls == [] and c.last_turn.messages[1].sources
+
+
 def test_an_unclear_message_naming_only_an_order_continues_the_last_request(shop):
     """"cancel 1000000009" is not theirs; "ok the real one then, my most recent order" means: cancel that one."""
     TABLE["cancel order 1000000009"] = ("cancel_order", {"order_id": "1000000009"})
