@@ -19,7 +19,7 @@ from bot.address import parse_address, street_line
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
-from bot.order_refs import FIRST, LAST, OTHER, SECOND, IdShape, named_as_order, resolve, words
+from bot.order_refs import FIRST, LAST, OTHER, SECOND, IdShape, lines_named, named_as_order, resolve, words
 from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of, question_like
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
@@ -175,7 +175,8 @@ class DialogueManager:
         return None, bool(set(words(parse.text)) & OTHER)
 
     def _follows_up(self, state: ConversationState, parse: Parse, order_id: str | None) -> bool:
-        """An unclear message that only names an order continues the last order request.
+        """An unclear message that only names an order (by id, position or a product in it) continues the
+        last order request.
 
         "ok the real one then, my most recent order" after an order that was not found reads to the NLU
         like nothing in particular; the request it completes is the one just made.
@@ -183,7 +184,10 @@ class DialogueManager:
         if state.form or state.last_intent not in FOLLOW_UP_FLOWS or parse.confidence >= DIGRESSION_CONFIDENCE:
             return False
         ws = set(words(parse.text))
-        return order_id is not None or bool(ws & (FIRST | LAST | SECOND | OTHER) and ws & {"order", "one", "purchase"})
+        if order_id is not None or bool(ws & (FIRST | LAST | SECOND | OTHER) and ws & {"order", "one", "purchase"}):
+            return True
+        # "and the kettle, is it in there?" right after tracking: the order holding the kettle
+        return state.customer_id is not None and any(lines_named(o, parse.text) for o in self.shop.list_orders(state.customer_id, 10))
 
     def _resume(self, state: ConversationState, outcome: Outcome) -> None:
         """After a digression, ask the open question again and keep the form."""

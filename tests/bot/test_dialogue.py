@@ -518,6 +518,15 @@ def test_while_waiting_a_question_the_nlu_read_as_a_request_is_still_answered_an
     assert shop.calls == [] and c.last_turn.messages[1].sources
 
 
+def test_an_unclear_follow_up_naming_a_product_tracks_the_order_holding_it():
+    TABLE["and the kettle, is it in there?"] = ("out_of_scope", {})
+    c = Conversation(FakeShop([order("1000000005", "shipped", 2, product="Wool Socks"),
+                               order("1000000003", "delivered", 20, product="Stainless Steel Kettle")]))
+    assert "1000000005" in c.say("where is my order")[0]
+    reply = c.say("and the kettle, is it in there?")[0]
+    assert "1000000003" in reply and "Kettle" in reply and "understand" not in reply
+
+
 def test_an_unclear_message_naming_only_an_order_continues_the_last_request(shop):
     """"cancel 1000000009" is not theirs; "ok the real one then, my most recent order" means: cancel that one."""
     TABLE["cancel order 1000000009"] = ("cancel_order", {"order_id": "1000000009"})
