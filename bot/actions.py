@@ -31,6 +31,7 @@ class Outcome:
     succeeded: bool = True
     fallback: bool = False  # nothing understood: counts towards offering a person
     signal: str | None = None  # a churn signal the retention agent may answer (see CHURN_TRIGGERS)
+    order_id: str | None = None  # the order the answer was about, when the decision named none
 
     def say(self, key: str, buttons: list[dict[str, str]] | None = None, **values: Any) -> Outcome:
         self.replies.append(Reply(key, values, buttons=buttons or []))

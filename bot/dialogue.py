@@ -145,7 +145,7 @@ class DialogueManager:
         # (an offer card may follow the question)
         offered = [b["payload"].removeprefix(RETURN_PAYLOAD).split()[0] for m in messages if m.text.rstrip().endswith("?")
                    for b in m.buttons if b.get("payload", "").startswith(RETURN_PAYLOAD)]
-        action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id,
+        action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id or outcome.order_id,
                                                  "fallback": outcome.fallback, "nlu_model": parse.model_id,
                                                  "digression": decision.digression, "asked_person": asked_person,
                                                  "offered_return": offered[0] if offered else None})
@@ -186,8 +186,12 @@ class DialogueManager:
         ws = set(words(parse.text))
         if order_id is not None or bool(ws & (FIRST | LAST | SECOND | OTHER) and ws & {"order", "one", "purchase"}):
             return True
-        # "and the kettle, is it in there?" right after tracking: the order holding the kettle
-        return state.customer_id is not None and any(lines_named(o, parse.text) for o in self.shop.list_orders(state.customer_id, 10))
+        # "and the kettle, is it in there?" right after tracking another order: the order holding the kettle
+        # ("is the lantern rechargeable?" about the order just shown asks about the product, not the order)
+        if state.customer_id is None:
+            return False
+        named = [o.id for o in self.shop.list_orders(state.customer_id, 10) if lines_named(o, parse.text)]
+        return bool(named) and state.last_order_id not in named
 
     def _resume(self, state: ConversationState, outcome: Outcome) -> None:
         """After a digression, ask the open question again and keep the form."""

@@ -128,7 +128,8 @@ def track_order(dm: DialogueManager, d: Decision, state: ConversationState, pars
     if out:
         return out
     assert order is not None
-    return Outcome().say(f"order_status_{order.status}", **_values(order)).form(None)
+    out = Outcome(order_id=order.id).say(f"order_status_{order.status}", **_values(order))
+    return out.form(None)
 
 
 @action("cancel_order")

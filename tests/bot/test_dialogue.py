@@ -525,6 +525,12 @@ def test_an_unclear_follow_up_naming_a_product_tracks_the_order_holding_it():
     assert "1000000005" in c.say("where is my order")[0]
     reply = c.say("and the kettle, is it in there?")[0]
     assert "1000000003" in reply and "Kettle" in reply and "understand" not in reply
+    TABLE["where is 1000000003"] = ("track_order", {})
+    TABLE["is the kettle rechargeable?"] = ("out_of_scope", {})
+    for ask in ("where is 1000000003", "where is my order"):  # the order shown, named or found
+        c = Conversation(FakeShop([order("1000000003", "shipped", 2, product="Stainless Steel Kettle")]))
+        assert "1000000003" in c.say(ask)[0]
+        assert "1000000003" not in c.say("is the kettle rechargeable?")[0]  # about the product of the order just shown
 
 
 def test_an_unclear_message_naming_only_an_order_continues_the_last_request(shop):

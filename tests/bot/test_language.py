@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot import language as lang
-from bot.language import HUMAN_PAYLOAD, LanguageDetector, LanguageGuess, decide, letters_of, unsupported_language_reply
+from bot.language import (
+    HUMAN_PAYLOAD,
+    LanguageDetector,
+    LanguageGuess,
+    decide,
+    letters_of,
+    unsupported_language_reply,
+    without_places,
+)
 from common.errors import InvalidInput
 from common.settings import Settings
 
@@ -35,6 +43,18 @@ def test_detects_the_language_of_shop_messages(detector, text, code):
 def test_short_english_jargon_is_never_a_foreign_language(detector, text):
     assert detector.detect(text).code in (None, "en")
     assert not detector.is_unsupported(detector.detect(text))
+
+
+@pytest.mark.parametrize("text", ["no wait, it's Friedrichstraße 101", "send it to Mariahilfer Straße 12, 1060 Wien please",
+                                  "actually make it Rue de Rivoli 1"])
+def test_a_foreign_street_in_an_english_message_is_not_a_foreign_language(detector, text):
+    assert not detector.is_unsupported(detector.detect(text))
+
+
+def test_places_beside_numbers_are_left_out_of_the_language():
+    assert without_places("no wait, it's Friedrichstraße 101") == "no wait, it's"
+    assert without_places("Hallo, wo ist meine Bestellung 1044884516?") == "Hallo, wo ist meine"
+    assert without_places("Bonjour, où est ma commande ?") == "Bonjour, où est ma commande ?"
 
 
 def test_ids_numbers_and_links_do_not_count_as_letters():
