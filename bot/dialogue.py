@@ -19,6 +19,7 @@ from bot.address import parse_address, street_line
 from bot.events import BotMessage, Event
 from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
+from bot.order_actions import items_named
 from bot.order_refs import FIRST, LAST, OTHER, SECOND, IdShape, lines_named, named_as_order, resolve, words
 from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of, question_like
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
@@ -117,6 +118,9 @@ class DialogueManager:
             if state.form == "confirm_address" and decision.action in ("confirm_again", "keep", "correct_order") \
                     and (self._parses_as_address(state, text) or street_line(text)):
                 decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
+            elif state.form in ("ask_return_reason", "confirm_return") and decision.action not in ("do_return", "correct_order") \
+                    and not question_like(parse) and self._corrects_items(state, parse):
+                decision = Decision("return_items", state.slots.get("order_id"))  # "actually also the bulbs"
             elif not state.form and state.customer_id and decision.action in ADDRESS_MISREADS \
                     and self._parses_as_address(state, text):
                 # a bare new address: offer to change an order's; right after an address change that failed
@@ -173,6 +177,11 @@ class DialogueManager:
         if len(others) == 1 and len(hits) == 1:
             return others[0], False
         return None, bool(set(words(parse.text)) & OTHER)
+
+    def _corrects_items(self, state: ConversationState, parse: Parse) -> bool:
+        """Whether a message in a return's form changes which of the order's items go back."""
+        order = self.shop.get_order(state.customer_id or "", str(state.slots.get("order_id") or ""))
+        return order is not None and items_named(order, state.slots, parse.text) is not None
 
     def _follows_up(self, state: ConversationState, parse: Parse, order_id: str | None) -> bool:
         """An unclear message that only names an order (by id, position or a product in it) continues the

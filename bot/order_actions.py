@@ -191,6 +191,48 @@ def plausible_reason(text: str) -> bool:
             and any(w not in POINTING and not w.isdigit() for w in ws))
 
 
+DURATION = ("how long", "how many days", "how many weeks", "how soon", "how quickly", "how fast")
+
+
+def asks_duration(text: str) -> bool:
+    """ "How long does a refund take?": a question about time in general, not about one order."""
+    lowered = " ".join(words(text))
+    return any(d in lowered for d in DURATION)
+
+
+ADDING = frozenset("also too and plus well additionally".split())
+
+
+def items_named(order: OrderView, slots: dict[str, Any], text: str) -> list[str] | None:
+    """The product ids a correction of a return's items asks for, or None when it names no other items:
+    "actually also the bulbs" adds them, "only the bulbs" / "the bulbs instead" replaces the choice."""
+    named = [order.lines[i].product_id for i in lines_named(order, text)] if len(order.lines) > 1 else []
+    chosen = list(slots.get("product_ids") or [])
+    if not named:
+        return None
+    wanted = list(dict.fromkeys(chosen + named)) if set(words(text)) & ADDING and chosen else named
+    everything = {line.product_id for line in order.lines}
+    return None if set(wanted) == (set(chosen) or everything) else wanted
+
+
+@action("return_items")
+def return_items(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    """A correction of what goes back, at the reason question or the confirmation: ask again with the new items."""
+    order = dm.shop.get_order(state.customer_id or "", d.order_id or "")
+    wanted = items_named(order, state.slots, parse.text) if order else None
+    if order is None or wanted is None:
+        return Outcome(replies=[Reply("confirm_again", buttons=yes_no())]).form(state.form, **state.slots)
+    whole = set(wanted) == {line.product_id for line in order.lines}
+    ids = [] if whole else wanted
+    items = order.describe_items() if whole else ", ".join(line.product_name for line in order.lines if line.product_id in ids)
+    slots = {**state.slots, "product_ids": ids, "items_text": items}
+    reason = state.slots.get("reason")
+    if reason:
+        return Outcome(replies=[Reply("confirm_return", {"order_id": order.id, "items": items, "reason": reason},
+                                      buttons=yes_no())]).form("confirm_return", **slots)
+    return Outcome().say("ask_return_reason", **{**_values(order), "items": items}).form("ask_return_reason", **slots)
+
+
 @action("return_reason_given")
 def return_reason_given(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     if not plausible_reason(parse.text):
@@ -283,6 +325,12 @@ def refund_status(dm: DialogueManager, d: Decision, state: ConversationState, pa
             if settled is not None:  # "where's my refund for the returned order?": that order's refund
                 return Outcome().say(f"refund_{settled.status}", return_days=RETURN_WINDOW_DAYS, **_values(settled)).form(None)
             return Outcome().say("no_return_registered", return_days=RETURN_WINDOW_DAYS).form(None)
+        if asks_duration(parse.text):  # "how long does the refund take?" with no return under way: the policy
+            from bot.care_actions import knowledge_answer
+
+            answered = knowledge_answer(dm, parse)
+            if answered is not None:
+                return answered
     order, out = pick_order(dm, d, state, parse, "refund_status")
     if out:
         return out

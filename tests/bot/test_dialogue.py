@@ -417,6 +417,44 @@ def test_an_arrival_question_with_nothing_shipped_gets_the_order_being_prepared(
     assert "1000000007" in reply and "being prepared" in reply
 
 
+def _lamp_order():
+    from dataclasses import replace
+
+    lamp = order("1000000008", "delivered", 5, product="Opal Glass Pendant Light")
+    bulbs = replace(lamp.lines[0], product_id="P2", product_name="Warm White LED Bulb Pack")
+    return FakeShop([replace(lamp, lines=[*lamp.lines, bulbs])])
+
+
+@pytest.mark.parametrize("at_confirmation", [False, True])
+def test_a_correction_of_the_items_returned_is_not_the_reason(at_confirmation):
+    TABLE["the pendant light doesn't match, I want to send it back"] = ("return_order", {"product": "pendant light"})
+    TABLE["actually also the bulbs"] = ("product_search", {"product": "bulbs"})
+    TABLE["wrong colour"] = ("out_of_scope", {})
+    shop = _lamp_order()
+    c = Conversation(shop)
+    assert "Opal Glass Pendant Light" in c.say("the pendant light doesn't match, I want to send it back")[0]
+    if at_confirmation:
+        c.say("wrong colour")
+    reply = c.say("actually also the bulbs")[0]
+    assert "Opal Glass Pendant Light, Warm White LED Bulb Pack" in reply and "actually" not in reply
+    if not at_confirmation:
+        assert "reason" in reply
+        reply = c.say("wrong colour")[0]
+    assert '"wrong colour"' in reply and "Warm White LED Bulb Pack" in reply
+    c.say("yes")
+    assert len(shop.returns) == 1 and shop.returns[0].product_ids == []  # both items: the whole order
+
+
+def test_how_long_a_refund_takes_is_the_policy_unless_a_return_is_under_way():
+    TABLE["how long does the return take?"] = ("track_refund", {})
+    shop = FakeShop([order("1000000001", "delivered", 5)])
+    c = Conversation(shop)
+    reply = c.say("how long does the return take?")[0]
+    assert "30 days" in reply and c.last_turn.messages[0].sources  # the help centre's answer, not this order's
+    shop.start_return("C1", "1000000001", "too small")
+    assert "R-1" in Conversation(shop).say("how long does the return take?")[0]
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 
