@@ -46,7 +46,7 @@ def pick_order(dm: DialogueManager, d: Decision, state: ConversationState, parse
                candidates: list[str] | None = None) -> tuple[OrderView | None, Outcome | None]:
     """The order a request is about: named by id, described (date, product, position), or the only eligible one."""
     if not state.customer_id:
-        return None, Outcome().say("needs_sign_in").form(None)
+        return None, Outcome().say("needs_sign_in", buttons=[TALK_TO_PERSON]).form(None)
     if d.order_id:
         order = dm.shop.get_order(state.customer_id, d.order_id)
         return (order, None) if order else (None, Outcome().say("order_not_found", order_id=d.order_id).form(None))

@@ -20,7 +20,7 @@ TEMPLATES: dict[str, str] = {
     "deny_no_context": "No problem. Is there something else I can help with?",
     "fallback": "Sorry, I didn't quite understand that. You can ask me about an order (tracking, cancelling, returns, address changes) or about shipping, returns and payments.",
     "fallback_offer_human": "I'm still not sure what you need. Shall I get a person from our team to help you?",
-    "needs_sign_in": "To look at your orders I need to know who you are: please sign in to your account on the shop and open the chat again.",
+    "needs_sign_in": "To look at your orders I need to know who you are: please sign in to your account on the shop and open the chat again. Ordered as a guest? The tracking link is in your shipping confirmation email, and a person from our team can help with your order number and email address.",
     "no_orders": "I can't find any orders on your account yet.",
     "order_not_found": "I couldn't find order {order_id} on your account. Could you check the number?",
     "order_status_placed": "Your order {order_id} ({items}, {total}) was placed on {placed} and is waiting for payment confirmation.",

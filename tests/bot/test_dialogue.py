@@ -169,7 +169,10 @@ def test_handoff_acknowledges_once_then_waits_quietly(shop):
 
 
 def test_anonymous_shopper_must_sign_in_for_orders(shop):
-    assert "sign in" in Conversation(shop, customer_id=None).say("where is my order")[0]
+    c = Conversation(shop, customer_id=None)
+    reply = c.say("where is my order")[0]
+    assert "sign in" in reply and "guest" in reply and "shipping confirmation email" in reply
+    assert "Talk to a person" in [b["title"] for b in c.last_turn.messages[0].buttons]
 
 
 def test_product_search_returns_cards(shop):
