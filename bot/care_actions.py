@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bot.state import ConversationState
     from shop.backend import OrderView
 
+# A help-centre passage that sends the shopper to the team gets the button that does it.
+SEND_TO_US = ("contact customer service", "contact us", "contact our team", "get in touch with us", "contact our customer service")
 KNOWLEDGE_ONLY = KNOWLEDGE_INTENTS | {"delivery_period", "delivery_options", "check_refund_policy"}
 
 
@@ -32,7 +34,10 @@ def knowledge_answer(dm: DialogueManager, parse: Parse, key: str = "knowledge_an
     answer = dm.knowledge.answer(parse.repaired or parse.text, lenient=sure) if dm.knowledge else None
     if answer is None or dm.knowledge is None:
         return None
-    out = Outcome(replies=[Reply(key, {"answer": answer.text}, buttons=buttons or [],
+    buttons = list(buttons or [])
+    if TALK_TO_PERSON not in buttons and any(p in answer.text.lower() for p in SEND_TO_US):
+        buttons.append(TALK_TO_PERSON)  # "Contact customer service with your order number": we are right here
+    out = Outcome(replies=[Reply(key, {"answer": answer.text}, buttons=buttons,
                                  sources=[{"title": answer.title, "url": answer.url}])])
     out.events.append(Event(ev.KNOWLEDGE_RETRIEVED, {"doc_id": answer.doc_id, "title": answer.title, "url": answer.url,
                                                      "score": round(float(answer.score), 4), "index_id": dm.knowledge.index_id}))

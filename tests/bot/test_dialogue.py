@@ -12,7 +12,7 @@ from bot.nlu.types import OUT_OF_SCOPE
 from bot.policy import INTENT_ACTIONS
 from bot.responses import TEMPLATES
 from bot.state import ConversationState
-from tests.bot.fakes import NOW, FakeKnowledge, FakeShop, ScriptedParser, order
+from tests.bot.fakes import NOW, FakeAnswer, FakeKnowledge, FakeShop, ScriptedParser, order
 
 TABLE = {
     "hi": ("greet", {}),
@@ -456,6 +456,21 @@ def test_how_long_a_refund_takes_is_the_policy_unless_a_return_is_under_way():
     assert "30 days" in reply and c.last_turn.messages[0].sources  # the help centre's answer, not this order's
     shop.start_return("C1", "1000000001", "too small")
     assert "R-1" in Conversation(shop).say("how long does the return take?")[0]
+
+
+def test_a_help_centre_answer_that_says_contact_us_comes_with_the_person_button(shop):
+    class Contact(FakeKnowledge):
+        def answer(self, query, lenient=False):
+            return FakeAnswer("Contact customer service with your order number.", "Payments", "https://help.example/p", "p", 0.9)
+
+    TABLE["I was charged twice"] = ("payment_issue", {})
+    c = Conversation(shop)
+    c.manager.knowledge = Contact()
+    c.say("I was charged twice")
+    assert "Talk to a person" in [b["title"] for b in c.last_turn.messages[0].buttons]
+    c.manager.knowledge = FakeKnowledge()
+    c.say("what is your return policy")
+    assert c.last_turn.messages[0].buttons == []
 
 
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
