@@ -124,12 +124,17 @@ def _order_for_change(dm: DialogueManager, d: Decision, state: ConversationState
 
 @action("track_order")
 def track_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
+    if asks_for_orders(parse.text) and state.customer_id and not d.order_id:
+        orders = dm.shop.list_orders(state.customer_id, limit=10)
+        if len(orders) > 1:  # "what other orders do I have?": the list, each one a button to look at
+            listed = choose(dm, orders, "track_order")
+            listed.replies[0] = Reply("your_orders", buttons=listed.replies[0].buttons)
+            return listed
     order, out = pick_order(dm, d, state, parse, "track_order")
     if out:
         return out
     assert order is not None
-    out = Outcome(order_id=order.id).say(f"order_status_{order.status}", **_values(order))
-    return out.form(None)
+    return Outcome(order_id=order.id).say(f"order_status_{order.status}", **_values(order)).form(None)
 
 
 @action("cancel_order")
@@ -189,6 +194,12 @@ def plausible_reason(text: str) -> bool:
     letters = sum(c.isalpha() for c in text)
     return (letters >= 3 and not (len(ws) == 1 and ws[0] in NOT_A_REASON) and not text.strip().endswith("?")
             and any(w not in POINTING and not w.isdigit() for w in ws))
+
+
+def asks_for_orders(text: str) -> bool:
+    """ "What orders do I have?", "my order history": the list, not the latest order."""
+    ws = set(words(text))
+    return "orders" in ws or "history" in ws and "order" in ws
 
 
 DURATION = ("how long", "how many days", "how many weeks", "how soon", "how quickly", "how fast")

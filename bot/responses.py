@@ -31,6 +31,7 @@ TEMPLATES: dict[str, str] = {
     "order_status_returned": "Your order {order_id} ({items}, {total}) was returned to us; the refund follows within 5–10 business days.",
     "order_status_refunded": "Your order {order_id} ({items}) has been refunded ({total}).",
     "choose_order": "Which order do you mean?",
+    "your_orders": "Here are your most recent orders. Pick one to see its details and where it is:",
     "product_not_in_orders": "I couldn't find \"{product}\" in your recent orders.",
     "choose_order_again": "I'm not sure which order you mean. Please pick one below, or tell me its number, a product in it or when you ordered it.",
     "none_eligible_cancel": "None of your recent orders can still be cancelled: orders can be cancelled only before they ship. A shipped order can be returned once it arrives.",

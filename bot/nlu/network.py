@@ -104,13 +104,17 @@ def tags_to_spans(text: str, offsets: list[tuple[int, int]], tag_ids: list[int],
 
 
 def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    """Extend a span over the rest of a digit run ("10048|29371" -> the whole number).
+    """Extend a span over the rest of a digit run ("10048|29371" -> the whole number) and of a
+    lower-case word ("sham|poo": the tagger marked only the first piece of "shampoo").
 
-    Letters are left alone: shoppers glue words ("order1004829371", "myPremium account") and
-    the tagger's piece boundaries are then better than the word's.
+    Other letter boundaries are left alone: shoppers glue words ("order1004829371", "myPremium
+    account") and the tagger's piece boundaries are then better than the word's.
     """
-    while start > 0 and text[start - 1].isdigit() and text[start].isdigit():
+    def joined(a: str, b: str) -> bool:
+        return a.isdigit() and b.isdigit() or a.isalpha() and a.islower() and b.isalpha() and b.islower()
+
+    while start > 0 and joined(text[start - 1], text[start]):
         start -= 1
-    while end < len(text) and text[end].isdigit() and text[end - 1].isdigit():
+    while end < len(text) and joined(text[end - 1], text[end]):
         end += 1
     return start, end

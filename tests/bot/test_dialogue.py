@@ -473,6 +473,16 @@ def test_a_help_centre_answer_that_says_contact_us_comes_with_the_person_button(
     assert c.last_turn.messages[0].buttons == []
 
 
+def test_asking_for_ones_orders_lists_them_and_a_button_shows_one(shop):
+    TABLE["what other orders do I have?"] = ("track_order", {})
+    TABLE["1000000001"] = ("track_order", {})
+    c = Conversation(shop)
+    reply = c.say("what other orders do I have?")[0]
+    assert "recent orders" in reply
+    assert [b["payload"] for b in c.last_turn.messages[0].buttons] == ["1000000002", "1000000003", "1000000001"]
+    assert "1000000001" in c.say("1000000001")[0] and shop.calls == []
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 

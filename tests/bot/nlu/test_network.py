@@ -57,3 +57,15 @@ def test_glued_words_keep_the_tagged_pieces(tokenizer: Any) -> None:
     ids = [INDEX["B-product"] if s >= 12 and e > s else 0 for s, e in offsets]  # only the digits tagged
     spans = tags_to_spans(text, offsets, ids, [0.9] * len(ids), NAMES)
     assert [text[s.start:s.end] for s in spans] == ["1004829371"]
+
+
+def test_a_lower_case_word_tagged_only_in_its_first_piece_is_taken_whole(tokenizer: Any) -> None:
+    text = "can you recommend a shampoo?"
+    offsets = offsets_of(tokenizer, text)
+    ids = [INDEX["B-product"] if s == 20 else 0 for s, e in offsets]  # "sham" tagged, "##poo" not
+    spans = tags_to_spans(text, offsets, ids, [0.9] * len(ids), NAMES)
+    assert [text[s.start:s.end] for s in spans] == ["shampoo"]
+    text = "upgrade myPremium account"  # a glued capital stays a boundary
+    offsets = offsets_of(tokenizer, text)
+    ids = [INDEX["B-product"] if s >= 10 and e > s and s < 17 else 0 for s, e in offsets]
+    assert [text[s.start:s.end] for s in tags_to_spans(text, offsets, ids, [0.9] * len(ids), NAMES)] == ["Premium"]
