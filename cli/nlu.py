@@ -28,6 +28,7 @@ def train(
     order_pattern: Annotated[str | None, typer.Option("--order-pattern", help="Regex for the shop's order numbers (default: 10 digits starting with 10).")] = None,
     label_smoothing: Annotated[float, typer.Option("--label-smoothing", min=0.0, max=0.5, help="Label smoothing of the intent loss.")] = 0.1,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After validation has chosen the epochs and the calibration, train again on every example for that many epochs (about twice the training time).")] = False,
+    lexical_weight: Annotated[float | None, typer.Option("--lexical-weight", min=0.0, max=0.9, help="Weight of the TF-IDF + logistic-regression model in the intent mix (0 switches it off; default: chosen on the validation split).")] = None,
     rule_entities: Annotated[str, typer.Option("--rule-entities", help="Regex extractors to run: 'auto' (those of order_id, email, amount, date that the data annotates), 'none', or a comma list.")] = "auto",
     more_files: Annotated[list[Path] | None, typer.Argument(help="More training files, so that `--data a.yml b.yml` (e.g. a shell glob) works.", show_default=False)] = None,
 ) -> None:
@@ -37,7 +38,8 @@ def train(
     s = settings()
     hyper: dict[str, object] = {"epochs": epochs, "patience": patience, "batch_size": batch_size, "lr": lr, "head_lr": lr * 20,
                                 "validation_split": validation_split, "max_minutes": max_minutes,
-                                "max_length": max_length or s.nlu.max_length, "label_smoothing": label_smoothing, "refit": refit}
+                                "max_length": max_length or s.nlu.max_length, "label_smoothing": label_smoothing, "refit": refit,
+                                "lexical_weight": lexical_weight}
     if order_pattern:
         hyper["order_pattern"] = order_pattern
     if rule_entities != "auto":
@@ -54,6 +56,10 @@ def train(
         typer.echo(f"refit on all {training.get('n_refit')} examples: {training['refit_epochs']} epochs, {training.get('refit_seconds')} s")
     if "val_intent_accuracy" in metrics:
         typer.echo(f"validation: intent accuracy {metrics['val_intent_accuracy']:.4f}, entity tag F1 {metrics['val_tag_f1']:.4f}")
+    if training.get("lexical_weight"):
+        mixed = training.get("val_mixed_accuracy")
+        typer.echo(f"lexical mix: weight {training['lexical_weight']:.1f}, {training.get('lexical_seconds')} s"
+                   + (f"; validation intent accuracy with it {mixed:.4f}" if mixed is not None else ""))
     cal = manifest["calibration"]
     typer.echo(f"calibration: temperature {cal['temperature']:.3f}, out-of-scope threshold {cal['threshold']:.2f}")
 

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 
 from bot.nlu import calibration
 from bot.nlu.extractors import CONTEXTUAL_TYPES, DEFAULT_ORDER_PATTERN, RULE_TYPES, RuleExtractor, merge_entities
+from bot.nlu.lexical import DEFAULT_WEIGHT, LexicalModel, choose_weight, mix
 from bot.nlu.network import JointNetwork, spans_to_tags, tag_names, tags_to_spans
 from bot.nlu.spelling import Repair, SpellingRepair, count_words
 from bot.nlu.trainer import Encoded, TrainResult, predict_logits, train
@@ -92,13 +93,16 @@ class NLUModel:
                  validation_split: float = 0.1, patience: int | None = None, max_minutes: float | None = None,
                  seed: int = 13, order_pattern: str = DEFAULT_ORDER_PATTERN, rule_entities: str | list[str] = "auto",
                  freeze_embeddings: bool = True, num_threads: int | None = None, label_smoothing: float = 0.1,
-                 refit: bool = False, spelling: bool = True) -> None:
+                 refit: bool = False, spelling: bool = True, lexical_weight: float | None = None) -> None:
         self.base_model, self.max_length, self.epochs, self.batch_size = base_model, max_length, epochs, batch_size
         self.lr, self.head_lr, self.weight_decay, self.warmup = lr, head_lr, weight_decay, warmup
         self.entity_weight, self.dropout, self.validation_split = entity_weight, dropout, validation_split
         self.patience, self.max_minutes, self.seed, self.order_pattern = patience, max_minutes, seed, order_pattern
         self.rule_entities, self.freeze_embeddings, self.num_threads = rule_entities, freeze_embeddings, num_threads
         self.label_smoothing, self.refit, self.spelling = label_smoothing, refit, spelling
+        self.lexical_weight = lexical_weight  # None: chosen on the validation split (see bot/nlu/lexical.py)
+        self.lexical_: LexicalModel | None = None
+        self.lexical_weight_ = 0.0
         self.speller_: SpellingRepair | None = None
         self._lock = threading.Lock()
         self.manifest_: dict[str, Any] = {}
@@ -107,7 +111,7 @@ class NLUModel:
     def get_params(self) -> dict[str, Any]:
         keys = ("base_model", "max_length", "epochs", "batch_size", "lr", "head_lr", "weight_decay", "warmup",
                 "entity_weight", "dropout", "validation_split", "patience", "max_minutes", "seed", "order_pattern", "rule_entities",
-                "freeze_embeddings", "num_threads", "label_smoothing", "refit", "spelling")
+                "freeze_embeddings", "num_threads", "label_smoothing", "refit", "spelling", "lexical_weight")
         return {k: getattr(self, k, None) for k in keys}
 
     def _make_rules(self) -> None:
@@ -194,11 +198,24 @@ class NLUModel:
                           "cpu_seconds": round(result.cpu_seconds, 1), "torch_threads": torch.get_num_threads(), "stopped_by": result.stopped_by,
                           "n_train": len(train_part), "n_validation": len(val_part)}
         self.temperature_, self.threshold_ = 1.0, 0.3
+        weight = DEFAULT_WEIGHT if self.lexical_weight is None else self.lexical_weight
+        started = time.monotonic()
+        lexical = self._fit_lexical(train_part) if weight > 0 else None
         if val_data is not None:
             logits, _ = predict_logits(self.net_, val_data, self.tokenizer_.pad_token_id or 0)
-            self.temperature_ = calibration.fit_temperature(logits, np.array(val_data.intents))
-            probs = calibration.softmax(logits, self.temperature_)
+            gold = np.array(val_data.intents)
+            lexical_val = lexical.log_proba([e.text for e in val_part]) if lexical is not None else None
+            if lexical_val is not None and self.lexical_weight is None:
+                weight = choose_weight(logits, lexical_val, gold)
+            mixed = mix(logits, lexical_val, weight)
+            self.training_["val_mixed_accuracy"] = round(float((mixed.argmax(1) == gold).mean()), 4)
+            self.temperature_ = calibration.fit_temperature(mixed, gold)
+            probs = calibration.softmax(mixed, self.temperature_)
             self.threshold_ = calibration.choose_threshold(probs, [e.intent for e in val_part], self.intents_)
+        # the mix is chosen; the lexical side then learns from every example (it takes seconds)
+        self.lexical_ = self._fit_lexical(examples) if lexical is not None and weight > 0 else None
+        self.lexical_weight_ = weight if self.lexical_ is not None else 0.0
+        self.training_.update({"lexical_weight": self.lexical_weight_, "lexical_seconds": round(time.monotonic() - started, 1)})
         if self.refit and val_part and kept >= 1:
             # Validation chose the epochs and the calibration; now every example counts: a fresh network
             # trained on all of them for that many epochs, its schedule annealed over exactly those.
@@ -209,6 +226,15 @@ class NLUModel:
                                    "refit_stopped_by": refit.stopped_by, "n_refit": len(examples)})
         self.manifest_ = {}
         return self
+
+    def _fit_lexical(self, examples: list[Example]) -> LexicalModel:
+        index = {n: i for i, n in enumerate(self.intents_)}
+        return LexicalModel(len(self.intents_)).fit([e.text for e in examples], [index[e.intent] for e in examples])
+
+    def _intent_logits(self, encoder_logits: np.ndarray, texts: list[str]) -> np.ndarray:
+        """The encoder's logits mixed with the lexical model's, when the artifact has one."""
+        lexical = self.lexical_.log_proba(texts) if self.lexical_ is not None and self.lexical_weight_ > 0 else None
+        return mix(encoder_logits, lexical, self.lexical_weight_)
 
     # -- persistence --------------------------------------------------------------------
     def save(self, directory: Path | str, **manifest_fields: Any) -> dict[str, Any]:
@@ -221,11 +247,14 @@ class NLUModel:
             (out / "labels.json").write_text(json.dumps(
                 {"intents": self.intents_, "entity_types": self.entity_types_, "tags": self.tags_}, indent=2))
             (out / "calibration.json").write_text(json.dumps(
-                {"temperature": self.temperature_, "threshold": self.threshold_}, indent=2))
+                {"temperature": self.temperature_, "threshold": self.threshold_, "lexical_weight": self.lexical_weight_}, indent=2))
+            if self.lexical_ is not None:
+                self.lexical_.save(out)
             (out / "nlu_config.json").write_text(json.dumps(self.get_params(), indent=2))
             (out / "vocabulary.json").write_text(json.dumps(self.vocabulary_, ensure_ascii=False, sort_keys=True))
             fields = {"params": self.get_params(), "labels": {"intents": self.intents_, "entities": self.entity_types_},
-                      "calibration": {"temperature": self.temperature_, "threshold": self.threshold_},
+                      "calibration": {"temperature": self.temperature_, "threshold": self.threshold_,
+                                      "lexical_weight": self.lexical_weight_},
                       "training": getattr(self, "training_", {}), **manifest_fields}
             self.manifest_ = write_manifest(out, KIND, **fields)
             return self.manifest_
@@ -251,6 +280,8 @@ class NLUModel:
         calib = json.loads((src / "calibration.json").read_text())
         model.intents_, model.entity_types_, model.tags_ = labels["intents"], labels["entity_types"], labels["tags"]
         model.temperature_, model.threshold_ = float(calib["temperature"]), float(calib["threshold"])
+        model.lexical_ = LexicalModel.load(src)
+        model.lexical_weight_ = float(calib.get("lexical_weight", 0.0)) if model.lexical_ is not None else 0.0
         model._make_rules()
         model.tokenizer_ = AutoTokenizer.from_pretrained(src)
         vocabulary = src / "vocabulary.json"
@@ -293,7 +324,8 @@ class NLUModel:
                 intent_logits, tag_logits = self.net_(enc["input_ids"], enc["attention_mask"])
                 tag_probs = torch.softmax(tag_logits.float(), -1)
                 tag_score, tag_ids = tag_probs.max(-1)
-            probs = calibration.softmax(intent_logits.float().numpy(), self.temperature_)
+            mixed = self._intent_logits(intent_logits.float().numpy(), [r.text for r in repairs])
+            probs = calibration.softmax(mixed, self.temperature_)
             offsets = enc["offset_mapping"].tolist()
             for row, i in enumerate(live):
                 results[i] = self._build(batch[row], repairs[row], probs[row], offsets[row], tag_ids[row].tolist(),

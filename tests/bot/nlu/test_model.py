@@ -44,6 +44,18 @@ def test_save_load_round_trip_gives_identical_predictions(toy_model: NLUModel, t
         assert [n for n, _ in a.ranking] == [n for n, _ in b.ranking]
         assert all(abs(x - y) < 1e-5 for (_, x), (_, y) in zip(a.ranking, b.ranking))
     assert (tmp_path / "copy" / "model.safetensors").exists() and (tmp_path / "copy" / "manifest.json").exists()
+    assert (tmp_path / "copy" / "lexical.safetensors").exists() and again.lexical_weight_ == toy_model.lexical_weight_ > 0
+
+
+def test_without_its_lexical_files_an_artifact_loads_as_the_encoder_alone(toy_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(toy_model_dir, tmp_path / "old")
+    for name in ("lexical.safetensors", "lexical_vocabulary.json"):
+        (tmp_path / "old" / name).unlink()
+    old = NLUModel.load(tmp_path / "old")
+    assert old.lexical_ is None and old.lexical_weight_ == 0.0
+    assert old.parse("I want to buy red shoes").intent == "buy_shoes"
 
 
 def test_threshold_routes_to_out_of_scope_but_keeps_ranking(toy_model_dir: Path) -> None:
