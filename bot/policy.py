@@ -48,6 +48,9 @@ STRONG_CONFIDENCE = 0.85
 DIGRESSION_CONFIDENCE = 0.6
 # A statement of leaving whose complaint reading has at least this probability is handled as a complaint.
 GRIEVANCE_SHARE = 0.15
+# ... or that names what went wrong: the share alone moves with every retraining of the NLU.
+GRIEVANCES = frozenset("""late delayed again broken damaged unhappy disappointed disappointing terrible awful worst
+useless rude lost wrong missing never-arrived""".split())
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
     action = INTENT_ACTIONS.get(parse.intent, "fallback")
     if action in ("track_order", "return_order") and asks_return_status(parse):
         action = "refund_status"  # "what is the status of my return" tracks the return, not the parcel
-    if action == "leave_shop" and dict(parse.ranking).get("complaint", 0.0) >= GRIEVANCE_SHARE:
+    if action == "leave_shop" and (dict(parse.ranking).get("complaint", 0.0) >= GRIEVANCE_SHARE
+                                   or set(_words(parse)) & GRIEVANCES):
         action = "complaint"  # "third late delivery, I'm done with you": a person puts the grievance right first
     confident = parse.confidence >= STRONG_CONFIDENCE
     form = state.form

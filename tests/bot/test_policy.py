@@ -80,12 +80,12 @@ def test_a_free_text_form_takes_a_same_flow_message_as_its_value_unless_it_resta
     assert _at(form, text, intent, 0.9) == expected
 
 
-def _leaving(complaint_share: float) -> str:
+def _leaving(complaint_share: float, text: str = "I think I'm done with you") -> str:
     from bot.nlu.types import Parse
     from bot.policy import decide
     from bot.state import ConversationState
 
-    parse = Parse("third late delivery, I'm done with you", "leave_shop", 1 - complaint_share,
+    parse = Parse(text, "leave_shop", 1 - complaint_share,
                   ranking=[("leave_shop", 1 - complaint_share), ("complaint", complaint_share)])
     return decide(parse, ConversationState("c", "C1")).action
 
@@ -93,6 +93,8 @@ def _leaving(complaint_share: float) -> str:
 def test_leaving_over_a_grievance_is_handled_as_a_complaint_and_plain_leaving_is_not():
     assert _leaving(0.3) == "complaint"
     assert _leaving(0.01) == "leave_shop"
+    assert _leaving(0.01, "third late delivery, I'm done with you") == "complaint"  # it names what went wrong
+    assert _leaving(0.01, "too expensive, I'm going elsewhere") == "leave_shop"
 
 
 @pytest.mark.parametrize("text", ["actually nevermind, keep them", "no", "nah forget it"])
