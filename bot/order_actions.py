@@ -126,10 +126,10 @@ def _order_for_change(dm: DialogueManager, d: Decision, state: ConversationState
 def track_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     if asks_for_orders(parse.text) and state.customer_id and not d.order_id:
         orders = dm.shop.list_orders(state.customer_id, limit=10)
-        if len(orders) > 1:  # "what other orders do I have?": the list, each one a button to look at
-            listed = choose(dm, orders, "track_order")
-            listed.replies[0] = Reply("your_orders", buttons=listed.replies[0].buttons)
-            return listed
+        if len(orders) > 1:  # "what other orders do I have?": the list, each one a button to look at (no form:
+            from bot.dialogue import order_button  # a list is not a question the shopper must answer)
+
+            return Outcome().say("your_orders", buttons=[order_button(o) for o in orders[:5]]).form(None)
     order, out = pick_order(dm, d, state, parse, "track_order")
     if out:
         return out

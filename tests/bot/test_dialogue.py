@@ -481,6 +481,9 @@ def test_asking_for_ones_orders_lists_them_and_a_button_shows_one(shop):
     assert "recent orders" in reply
     assert [b["payload"] for b in c.last_turn.messages[0].buttons] == ["1000000002", "1000000003", "1000000001"]
     assert "1000000001" in c.say("1000000001")[0] and shop.calls == []
+    c = Conversation(shop)
+    c.say("what other orders do I have?")
+    assert "Back to" not in " ".join(c.say("show me sneakers"))  # a list asks nothing to come back to
 
 
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
