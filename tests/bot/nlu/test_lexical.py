@@ -36,3 +36,14 @@ def test_the_mix_is_the_encoder_alone_at_weight_zero_and_the_weight_is_chosen_on
     assert np.allclose(np.exp(mix(encoder, None, 0.3)).sum(1), 1.0)
     assert choose_weight(encoder, lexical, np.array([0, 1, 1])) > 0
     assert choose_weight(encoder, np.log(np.full((3, 2), 0.5)), np.array([0, 1, 0])) == DEFAULT_WEIGHT  # a tie: the default
+
+
+def test_scores_are_those_of_scikit_learns_own_transform() -> None:
+    from scipy.sparse import hstack
+
+    model = LexicalModel(3).fit(TEXTS, INTENTS)
+    texts = ["Where IS my parcel??", "cancel cancel cancel", "zzz qqq", "", "refund 4 my order pls"]
+    x = hstack([model.words_.transform(texts), model.chars_.transform(texts)]).tocsr()
+    expected = np.asarray(x @ model.coef_.T) + model.intercept_
+    expected -= np.log(np.exp(expected).sum(1, keepdims=True))
+    assert np.allclose(model.log_proba(texts), expected, atol=1e-5)
