@@ -21,7 +21,17 @@ from bot.language import LanguageDetector, unsupported_language_reply
 from bot.nlu.types import Parse
 from bot.order_actions import items_named
 from bot.order_refs import FIRST, LAST, OTHER, SECOND, IdShape, lines_named, named_as_order, resolve, words
-from bot.policy import CONFIRMATIONS, DIGRESSION_CONFIDENCE, FREE_TEXT_FORMS, READ_ONLY, Decision, decide, flow_of, question_like
+from bot.policy import (
+    CONFIRMATIONS,
+    DIGRESSION_CONFIDENCE,
+    FLOW_VERBS,
+    FREE_TEXT_FORMS,
+    READ_ONLY,
+    Decision,
+    decide,
+    flow_of,
+    question_like,
+)
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
 from bot.responses import BUTTONS, Reply, button, render
 from bot.state import ConversationState
@@ -190,10 +200,15 @@ class DialogueManager:
         "ok the real one then, my most recent order" after an order that was not found reads to the NLU
         like nothing in particular; the request it completes is the one just made.
         """
-        if state.form or state.last_intent not in FOLLOW_UP_FLOWS or parse.confidence >= DIGRESSION_CONFIDENCE:
+        if state.form or state.last_intent not in FOLLOW_UP_FLOWS:
             return False
         ws = set(words(parse.text))
-        if order_id is not None or bool(ws & (FIRST | LAST | SECOND | OTHER) and ws & {"order", "one", "purchase"}):
+        pointer = bool(ws & (FIRST | LAST | SECOND | OTHER) and ws & {"order", "one", "purchase"})
+        if pointer and parse.intent == "track_order" and not ws & set(FLOW_VERBS) and not question_like(parse):
+            return True  # "my most recent order" reads as "an order" to the NLU, however sure: it answers the last request
+        if parse.confidence >= DIGRESSION_CONFIDENCE:
+            return False
+        if order_id is not None or pointer:
             return True
         # "and the kettle, is it in there?" right after tracking another order: the order holding the kettle
         # ("is the lantern rechargeable?" about the order just shown asks about the product, not the order)

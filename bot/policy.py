@@ -21,7 +21,7 @@ KNOWLEDGE_INTENTS = frozenset({
     "change_order", "check_cancellation_fee", "check_invoice", "check_payment_methods", "check_refund_policy",
     "create_account", "delivery_options", "edit_account", "get_invoice",
     "newsletter_subscription", "payment_issue", "place_order", "recover_password", "registration_problems",
-    "review", "set_up_shipping_address", "switch_account",
+    "review", "set_up_shipping_address", "switch_account", "use_voucher",
 })
 SIMPLE = {"greet": "greet", "goodbye": "goodbye", "thanks": "thanks", "affirm": "affirm_no_context",
           "deny": "deny_no_context", "contact_human_agent": "handoff", "contact_customer_service": "contact_info",

@@ -613,6 +613,10 @@ def test_an_unclear_message_naming_only_an_order_continues_the_last_request(shop
     c = Conversation(shop)
     c.say("blah")
     assert "1000000002" not in " ".join(c.say("ok the real one then, my most recent order"))  # no request to continue
+    TABLE["my most recent order then"] = ("track_order", {})  # the NLU's "an order" reading, however sure
+    c = Conversation(shop)
+    c.say("cancel order 1000000009")
+    assert "Shall I cancel order 1000000002" in c.say("my most recent order then")[0]
 
 
 def test_full_width_text_reads_as_the_plain_words(shop):

@@ -19,7 +19,7 @@ REQUIRED_INTENTS = {
     "get_refund", "newsletter_subscription", "payment_issue", "place_order", "recover_password",
     "registration_problems", "review", "set_up_shipping_address", "switch_account", "track_order", "track_refund",
     "greet", "goodbye", "thanks", "affirm", "deny", "return_order", "product_search", "out_of_scope",
-    "parcel_missing", "item_damaged", "leave_shop", "recommend_me", "bot_challenge",
+    "parcel_missing", "item_damaged", "leave_shop", "recommend_me", "bot_challenge", "use_voucher",
 }
 REQUIRED_ENTITIES = {"order_id", "invoice_id", "product", "email", "amount", "city", "country", "person_name", "date", "account_type"}
 
