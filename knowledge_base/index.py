@@ -372,11 +372,13 @@ class KnowledgeBase:
 LENIENT_SHARE = 0.85  # of the threshold, for a query known to be a help-centre question
 SECTION_MARGIN = 0.05  # cosine a section must beat the overview by to be shown instead
 DEDICATED_MARGIN = 0.1  # how far behind the leader an article about the named topic may score and still go first
-HEADING_FILLER = frozenset("a an the and or of to for your my you i is are with in on at by what how do can if".split())
+HEADING_FILLER = frozenset("a an the and or of to for your my you i is are was were be been with in on at by what how do does did can if".split())
 
 
 def _words(text: str) -> list[str]:
-    return split_words(text.lower())
+    """Lower-case words, negations spelt out: "doesn't work" names the heading "My voucher does not work"."""
+    text = text.lower().replace("\u2019", "'").replace("can't", "can not").replace("won't", "will not")
+    return split_words(text.replace("n't", " not"))
 
 
 def _distinctive(heading: str, others: list[str]) -> set[str]:

@@ -44,6 +44,8 @@ def test_unrelated_questions_get_no_answer(help_centre, question):
     [
         ("my card was charged twice", "payment-problems", "refund any double charge", "Card declined"),
         ("unsubscribe me from your newsletter", "newsletter", "Unsubscribe", "Enter your email address"),
+        ("my promo code doesn't work", "vouchers", "Check the spelling", "cannot be added after"),  # does not work
+        ("the voucher from the newsletter is not working", "vouchers", "Check the spelling", "cannot be added after"),
     ],
 )
 def test_the_section_the_question_names_is_the_one_shown(help_centre, question, doc_id, shown, not_shown):
