@@ -30,6 +30,7 @@ from bot.policy import (
     Decision,
     decide,
     flow_of,
+    is_question,
     question_like,
 )
 from bot.ports import KnowledgeSource, Parser, RetentionAdvisor
@@ -129,7 +130,7 @@ class DialogueManager:
                     and (self._parses_as_address(state, text) or street_line(text)):
                 decision = Decision("address_given", state.slots.get("order_id"))  # "no wait, make it Meir 10, …"
             elif state.form in ("ask_return_reason", "confirm_return") and decision.action not in ("do_return", "correct_order") \
-                    and not question_like(parse) and self._corrects_items(state, parse):
+                    and not is_question(parse) and self._corrects_items(state, parse):
                 decision = Decision("return_items", state.slots.get("order_id"))  # "actually also the bulbs"
             elif not state.form and state.customer_id and decision.action in ADDRESS_MISREADS \
                     and self._parses_as_address(state, text):

@@ -235,7 +235,16 @@ def _has_no(parse: Parse) -> bool:
 
 
 def question_like(parse: Parse) -> bool:
-    """A question by its form: a question mark, or a question word or an aside first."""
+    """A question by its form, or an aside: a question mark, or a question word or an aside first."""
+    return is_question(parse) or _first_word(parse) in ("wait", "btw", "also", "hmm", "oh")
+
+
+def is_question(parse: Parse) -> bool:
+    """A question by its form alone: a question mark, or a question word first ("hmm actually also
+    the french press" is an aside, not a question)."""
+    return parse.text.strip().endswith("?") or _first_word(parse) in QUESTION_WORDS
+
+
+def _first_word(parse: Parse) -> str:
     text = parse.text.strip()
-    first = text.split(maxsplit=1)[0].lower().strip(",.!") if text else ""
-    return text.endswith("?") or first in QUESTION_WORDS or first in ("wait", "btw", "also", "hmm", "oh")
+    return text.split(maxsplit=1)[0].lower().strip(",.!") if text else ""
