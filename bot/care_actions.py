@@ -254,7 +254,9 @@ def item_damaged(dm: DialogueManager, d: Decision, state: ConversationState, par
         if late is not None:  # outside the return window: never offer a return the shop will refuse
             out = Outcome().say("item_damaged_no_return", buttons=[TALK_TO_PERSON], reason=late, **order_values(order))
             return _with_article(dm, parse, out)
-        start = button("start_return", order_id=order.id)
+        named = lines_named(order, parse.text)  # "my serum leaked": the return button is for the serum alone
+        items = ", ".join(order.lines[i].product_name for i in named) if 0 < len(named) < len(order.lines) else ""
+        start = button("start_return_items", order_id=order.id, items=items) if items else button("start_return", order_id=order.id)
         return _with_article(dm, parse, Outcome().say("item_damaged", buttons=[start, TALK_TO_PERSON], **order_values(order)))
     return knowledge_answer(dm, parse, "item_damaged_generic", buttons=[TALK_TO_PERSON]) or _missed(dm, parse)
 

@@ -104,6 +104,7 @@ BUTTONS: dict[str, dict[str, str]] = {
     "yes": {"title": "Yes", "payload": "yes"},
     "no": {"title": "No", "payload": "no"},
     "start_return": {"title": "Start a return", "payload": "I want to return order {order_id} because it arrived damaged"},
+    "start_return_items": {"title": "Start a return", "payload": "I want to return the {items} from order {order_id} because it arrived damaged"},
     "offer_return": {"title": "Start a return", "payload": "I want to return order {order_id}"},
     "back_to_bot": {"title": "Continue with the bot", "payload": "/back_to_bot"},
 }

@@ -487,6 +487,19 @@ def test_asking_for_ones_orders_lists_them_and_a_button_shows_one(shop):
     assert "Back to" not in " ".join(c.say("show me sneakers"))  # a list asks nothing to come back to
 
 
+def test_the_return_button_of_a_damaged_item_returns_that_item_only():
+    TABLE["my pendant light arrived cracked"] = ("item_damaged", {"product": "pendant light"})
+    shop = _lamp_order()
+    c = Conversation(shop)
+    c.say("my pendant light arrived cracked")
+    payload = next(b["payload"] for b in c.last_turn.messages[0].buttons if b["title"] == "Start a return")
+    TABLE[payload] = ("return_order", {})
+    reply = c.say(payload)[0]
+    assert "Opal Glass Pendant Light from order 1000000008" in reply and "Bulb" not in reply and "damaged" in reply
+    c.say("yes")
+    assert shop.returns[0].product_ids == ["P1"]
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 
