@@ -126,7 +126,8 @@ def _order_for_change(dm: DialogueManager, d: Decision, state: ConversationState
 def track_order(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     if asks_for_orders(parse.text) and state.customer_id and not d.order_id:
         orders = dm.shop.list_orders(state.customer_id, limit=10)
-        if len(orders) > 1:  # "what other orders do I have?": the list, each one a button to look at (no form:
+        pointed = resolve(parse.text, orders, None, None, parse.entity_values("date"))  # "of my orders, the second one"
+        if len(orders) > 1 and not pointed:  # "what other orders do I have?": the list, each a button to look at (no form:
             from bot.dialogue import order_button  # a list is not a question the shopper must answer)
 
             return Outcome().say("your_orders", buttons=[order_button(o) for o in orders[:5]]).form(None)

@@ -485,6 +485,8 @@ def test_asking_for_ones_orders_lists_them_and_a_button_shows_one(shop):
     c = Conversation(shop)
     c.say("what other orders do I have?")
     assert "Back to" not in " ".join(c.say("show me sneakers"))  # a list asks nothing to come back to
+    TABLE["of my orders, where is the first one?"] = ("track_order", {})
+    assert "1000000001" in Conversation(shop).say("of my orders, where is the first one?")[0]  # one order named
 
 
 def test_the_return_button_of_a_damaged_item_returns_that_item_only():
