@@ -5,6 +5,7 @@ churn moments and hand-offs. Personal where it can be: a signed-in shopper's gen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot import events as ev
@@ -12,7 +13,7 @@ from bot.actions import TALK_TO_PERSON, Outcome, action
 from bot.events import Event
 from bot.order_actions import choose
 from bot.order_refs import lines_named, product_words, resolve
-from bot.policy import KNOWLEDGE_INTENTS, STRONG_CONFIDENCE, Decision
+from bot.policy import KNOWLEDGE_INTENTS, STRONG_CONFIDENCE, Decision, is_question
 from bot.responses import Reply, button
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 # A help-centre passage that sends the shopper to the team gets the button that does it.
 SEND_TO_US = ("customer service", "contact us", "contact our team", "get in touch")
+FOLLOW_UP_WORDS = 5  # a question this short after a help-centre answer may be an elliptical follow-up
 KNOWLEDGE_ONLY = KNOWLEDGE_INTENTS | {"delivery_period", "delivery_options", "check_refund_policy"}
 
 
@@ -85,6 +87,9 @@ def deny_no_context(dm: DialogueManager, d: Decision, state: ConversationState, 
 @action("fallback")
 def fallback(dm: DialogueManager, d: Decision, state: ConversationState, parse: Parse) -> Outcome:
     answered = knowledge_answer(dm, parse)  # out of the NLU's scope may still be in the help centre
+    if answered is None and state.answered_question and len(parse.text.split()) <= FOLLOW_UP_WORDS and is_question(parse):
+        # "how much?" right after "do you deliver to Spain?": the short follow-up asks about the same topic
+        answered = knowledge_answer(dm, replace(parse, text=f"{state.answered_question} {parse.text}", repaired=None))
     if answered is not None:
         return answered
     if state.fallbacks >= 1:

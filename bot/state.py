@@ -29,6 +29,8 @@ class ConversationState:
     person_asked: bool = False  # the last answer asked "shall I get a person?"
     return_offered: str | None = None  # the order the last answer offered to start a return for
     turn_key: str | None = None  # set by the chat service: the answered message, stable across retries
+    asked: str | None = None  # the text of the last message understood
+    answered_question: str | None = None  # the last turn's message, when the help centre answered it
 
     @classmethod
     def from_events(cls, conversation_id: str, events: Iterable[ev.Event]) -> ConversationState:
@@ -48,6 +50,9 @@ class ConversationState:
             self.turns += 1
         elif event.type == ev.INTENT_PARSED:
             self.last_intent = p.get("intent")
+            self.asked, self.answered_question = p.get("text"), None
+        elif event.type == ev.KNOWLEDGE_RETRIEVED:
+            self.answered_question = self.asked
         elif event.type == ev.FORM_SET:
             self.form = p.get("form")
             self.slots = dict(p.get("slots") or {})

@@ -502,6 +502,15 @@ def test_the_return_button_of_a_damaged_item_returns_that_item_only():
     assert shop.returns[0].product_ids == ["P1"]
 
 
+def test_a_short_unclear_follow_up_to_a_help_centre_answer_asks_about_the_same_topic(shop):
+    TABLE["how much?"] = ("out_of_scope", {})
+    c = Conversation(shop)
+    c.say("what is your return policy")
+    assert "30 days" in c.say("how much?")[0]  # asked together with the question just answered
+    c.say("where is my order")
+    assert "understand" in c.say("how much?")[0]  # the last turn was no help-centre answer
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 
