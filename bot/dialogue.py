@@ -52,6 +52,7 @@ CHURN_SIGNALS = {"do_cancel": "cancel_order", "do_return": "return_order", "refu
                  "goodbye": "goodbye_at_risk", "leave_shop": "leaving", "close_account": "delete_account"}
 WAIT_BEFORE_OPTIONS = timedelta(minutes=5)
 RETURN_PAYLOAD = BUTTONS["offer_return"]["payload"].split("{", 1)[0]  # what "Start a return" says before the order id
+RETURN_PREFIX = "I want to return"  # what every "Start a return" button's message begins with
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,10 @@ class DialogueManager:
             if decision.action == "affirm_no_context" and state.person_asked:
                 decision = Decision("handoff")
             elif decision.action == "affirm_no_context" and state.return_offered:
-                decision = Decision("return_order", state.return_offered)  # "Shall I start a return?" "ok"
+                # "Shall I start a return?" "ok": the same as pressing its button (its items, its reason)
+                pressed = state.return_offered
+                parse = self.understand(pressed if " " in pressed else f"{RETURN_PAYLOAD}{pressed}")  # or an order id
+                decision = Decision("return_order", self._reference(state, parse)[0])
             if wants_other and decision.action in ("keep", "confirm_again", "order_chosen"):
                 decision = Decision("correct_order", None)
             outcome = self.actions[decision.action](self, decision, state, parse)
@@ -153,13 +157,13 @@ class DialogueManager:
             if state.form and not outcome.sets_form():
                 outcome.events.insert(0, Event(ev.FORM_SET, {"form": None, "slots": {}}))
         messages = [render(r) for r in outcome.replies]
+        # "… I can start a return for it. Shall I?" with its button: a plain yes next turn is pressing it
+        # (an offer card may follow the question)
+        offered = [b["payload"] for m in messages if m.text.rstrip().endswith("?")
+                   for b in m.buttons if b.get("payload", "").startswith(RETURN_PREFIX)]
         # "Shall I get a person …?" with the button: a plain yes to it next turn is a yes to the hand-off
         asked = bool(messages) and messages[-1].text.rstrip().endswith("?")
-        asked_person = asked and TALK_TO_PERSON in messages[-1].buttons
-        # "… I can start a return for it. Shall I?" with its button: a plain yes next turn asks for that return
-        # (an offer card may follow the question)
-        offered = [b["payload"].removeprefix(RETURN_PAYLOAD).split()[0] for m in messages if m.text.rstrip().endswith("?")
-                   for b in m.buttons if b.get("payload", "").startswith(RETURN_PAYLOAD)]
+        asked_person = asked and TALK_TO_PERSON in messages[-1].buttons and not offered
         action_event = Event(ev.ACTION_EXECUTED, {"action": decision.action, "order_id": decision.order_id or outcome.order_id,
                                                  "fallback": outcome.fallback, "nlu_model": parse.model_id,
                                                  "digression": decision.digression, "asked_person": asked_person,

@@ -27,7 +27,8 @@ class ConversationState:
     last_order_id: str | None = None
     last_seq: int = 0
     person_asked: bool = False  # the last answer asked "shall I get a person?"
-    return_offered: str | None = None  # the order the last answer offered to start a return for
+    return_offered: str | None = None  # the message of the return button the last answer asked about (or, in
+    # events written before it, the order id)
     turn_key: str | None = None  # set by the chat service: the answered message, stable across retries
     asked: str | None = None  # the text of the last message understood
     answered_question: str | None = None  # the last turn's message, when the help centre answered it

@@ -500,6 +500,11 @@ def test_the_return_button_of_a_damaged_item_returns_that_item_only():
     assert "Opal Glass Pendant Light from order 1000000008" in reply and "Bulb" not in reply and "damaged" in reply
     c.say("yes")
     assert shop.returns[0].product_ids == ["P1"]
+    c = Conversation(shop := _lamp_order())
+    c.say("my pendant light arrived cracked")
+    reply = c.say("yes")[0]  # a plain yes to "Shall I start the return?" is pressing its button, not a hand-off
+    assert "Opal Glass Pendant Light from order 1000000008" in reply and "damaged" in reply
+    assert c.say("yes") and shop.returns[0].product_ids == ["P1"]
 
 
 def test_a_short_unclear_follow_up_to_a_help_centre_answer_asks_about_the_same_topic(shop):
