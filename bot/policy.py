@@ -48,9 +48,10 @@ STRONG_CONFIDENCE = 0.85
 DIGRESSION_CONFIDENCE = 0.6
 # A statement of leaving whose complaint reading has at least this probability is handled as a complaint.
 GRIEVANCE_SHARE = 0.15
-# ... or that names what went wrong: the share alone moves with every retraining of the NLU.
-GRIEVANCES = frozenset("""late delayed again broken damaged unhappy disappointed disappointing terrible awful worst
-useless rude lost wrong missing never-arrived""".split())
+# ... or that names what went wrong: the share alone moves with every retraining of the NLU. Not "again" or
+# "lost": "I won't order from you again" and "you've lost a customer" are plain leaving.
+GRIEVANCES = frozenset("""late delayed broken damaged unhappy disappointed disappointing terrible awful worst
+useless rude wrong missing""".split())
 
 
 @dataclass(frozen=True)

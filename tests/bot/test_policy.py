@@ -95,6 +95,8 @@ def test_leaving_over_a_grievance_is_handled_as_a_complaint_and_plain_leaving_is
     assert _leaving(0.01) == "leave_shop"
     assert _leaving(0.01, "third late delivery, I'm done with you") == "complaint"  # it names what went wrong
     assert _leaving(0.01, "too expensive, I'm going elsewhere") == "leave_shop"
+    for plain in ("I don't think I'll order from you again", "you've lost a customer", "I'm never ordering here again"):
+        assert _leaving(0.01, plain) == "leave_shop"
 
 
 @pytest.mark.parametrize("text", ["actually nevermind, keep them", "no", "nah forget it"])
