@@ -27,6 +27,8 @@ OTHER = frozenset("other another different".split())
 POSITION_BEFORE = frozenset("the my our your".split())
 POSITION_AFTER = frozenset("one order orders purchase parcel package delivery".split())
 PRONOUNS = frozenset("it this that".split())
+# Nouns a position word qualifies when it does not mean an order: "the first time", "the last minute".
+NOT_ORDERS = frozenset("time times day days week weeks month months minute minutes moment thing things try attempt wash use".split())
 PARTS = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20), "late": (21, 31),
          "end": (21, 31)}
 FUNCTION_WORDS = frozenset("""a an the my me i it its this that one ones order orders from of in on at with and or to for was were
@@ -180,9 +182,11 @@ def resolve(text: str, orders: list[OrderView], shape: IdShape | None, current: 
 
 
 def _position(seq: list[str], names: frozenset[str]) -> bool:
-    """A position word that qualifies an order: after "the"/"my" or before "one"/"order"."""
+    """A position word that qualifies an order: after "the"/"my" or before "one"/"order" — never one that
+    qualifies something else ("it snapped the first time I used it")."""
     return any(w in names and ((i > 0 and seq[i - 1] in POSITION_BEFORE)
                                or (i + 1 < len(seq) and seq[i + 1] in POSITION_AFTER))
+               and not (i + 1 < len(seq) and seq[i + 1] in NOT_ORDERS)
                for i, w in enumerate(seq))
 
 

@@ -99,6 +99,9 @@ def decide(parse: Parse, state: ConversationState, order_id: str | None = None) 
     plain_yes = _plain_yes(parse, form)
     if form in CONFIRMATIONS and _hesitant(parse):
         return Decision("confirm_again", slot_order)  # "hmm maybe, I don't know" is neither yes nor no
+    if form in CONFIRMATIONS and _starts_with(parse, NO_WORDS) and action in ORDER_FLOWS.values() and action not in READ_ONLY \
+            and action != flow_of(form) and parse.confidence >= DIGRESSION_CONFIDENCE:
+        return Decision(action, order_id or slot_order)  # "no wait, don't cancel, change the address instead"
     if parse.intent == "deny" and parse.confidence >= deny_bar and not order_id and not plain_yes:
         return Decision("keep", slot_order)
     if form == "ask_return_reason" and action == "complaint" and not question_like(parse):

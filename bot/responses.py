@@ -88,7 +88,7 @@ TEMPLATES: dict[str, str] = {
     "parcel_missing": "I'm sorry your parcel hasn't turned up. Order {order_id} was marked delivered on {delivered} by {carrier}. Please check with neighbours and around your door, and wait one more business day: parcels marked delivered early sometimes arrive later. If it's still missing, we open an investigation with {carrier} and send a replacement or refund. Shall I get a person from our team to start that now?",
     "parcel_missing_generic": "{answer}",
     "item_damaged": "I'm sorry your order {order_id} ({items}) didn't arrive as it should (damaged, faulty or the wrong item). Keep the packaging and, if you can, take a photo. I can register a free return for order {order_id} right away (we refund or replace it), or get a person from our team. Shall I start the return?",
-    "item_damaged_no_return": "I'm sorry your order {order_id} ({items}) didn't arrive as it should. I can't register a return for it here: {reason}. A colleague from our team can still look at it with you; keep the packaging and, if you can, take a photo.",
+    "item_damaged_no_return": "I'm sorry your order {order_id} ({items}) didn't arrive as it should. I can't register a return for it here: {reason}. Keep the packaging and, if you can, take a photo. Shall I get a colleague from our team to look at it with you?",
     "item_damaged_generic": "{answer}",
     "upset": "I'm sorry something isn't right. Tell me what happened and I'll do my best to help — or shall I get a person from our team?",
     "leave_shop": "I'm sorry to hear that{name_part} — thank you for telling us. If something went wrong, I'd like to put it right: I can pass your feedback to our team or get a person to talk to you.",

@@ -516,6 +516,29 @@ def test_a_short_unclear_follow_up_to_a_help_centre_answer_asks_about_the_same_t
     assert "understand" in c.say("how much?")[0]  # the last turn was no help-centre answer
 
 
+def test_no_to_a_cancellation_with_another_request_makes_that_request_for_the_same_order(shop):
+    TABLE["no wait dont cancel, change the adress instead"] = ("change_shipping_address", {})
+    TABLE["cancel order 1000000002"] = ("cancel_order", {"order_id": "1000000002"})
+    c = Conversation(shop)
+    c.say("cancel order 1000000002")
+    reply = c.say("no wait dont cancel, change the adress instead")[0]
+    assert "new delivery address for order 1000000002" in reply and shop.calls == []
+    c.say("yes")  # no cancellation is pending any more
+    assert shop.orders["1000000002"].status == "paid"
+
+
+def test_the_first_time_is_no_order_and_a_yes_after_a_late_damage_gets_a_person():
+    TABLE["the mug snapped the first time I used it"] = ("item_damaged", {"product": "mug"})
+    shop = FakeShop([order("1000000005", "delivered", 60, product="Wool Socks"),
+                     order("1000000003", "delivered", 45, product="Stoneware Coffee Mug"),
+                     order("1000000001", "delivered", 90, product="Blue Canvas Sneakers")])
+    c = Conversation(shop)
+    reply = c.say("the mug snapped the first time I used it")[0]
+    assert "1000000003" in reply and reply.endswith("?")  # the mug's order, not the oldest
+    c.say("yes")
+    assert any(e.type == ev.HANDED_OFF for e in c.last_turn.events)
+
+
 def test_a_bare_address_outside_any_form_offers_to_change_an_orders_address(shop):
     from bot.language import LanguageDetector
 

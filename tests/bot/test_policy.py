@@ -139,3 +139,11 @@ def test_a_return_request_whose_reason_says_arrived_is_not_a_return_status_quest
     state = ConversationState("c", "C1")
     assert decide(Parse("I want to return it because it arrived damaged", "return_order", 0.99), state).action == "return_order"
     assert decide(Parse("has my return arrived?", "return_order", 0.99), state).action == "refund_status"
+
+
+def test_a_no_with_another_request_at_a_confirmation_makes_that_request_even_when_the_nlu_is_unsure():
+    # the NLU read "no wait dont cancel, change the adress instead" as change_shipping_address 0.67
+    assert _at("confirm_cancel", "no wait dont cancel, change the adress instead", "change_shipping_address", 0.67) \
+        == "change_address"
+    assert _at("confirm_cancel", "no wait dont cancel, change the adress instead", "change_shipping_address", 0.4) \
+        != "change_address"  # too unsure to start anything
